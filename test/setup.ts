@@ -21,11 +21,13 @@ expect.extend({
     const { rtol = 1e-7, atol = 1e-12 } = options;
     const a = asRows(received);
     const e = asRows(expected);
-    if (!a || !e) return { pass: false, message: () => 'toBeAllclose: expected matrices, numbers or arrays' };
+    if (!a || !e)
+      return { pass: false, message: () => 'toBeAllclose: expected matrices, numbers or arrays' };
     if (a.length !== e.length || a.some((r, i) => r.length !== e[i]!.length)) {
       return {
         pass: false,
-        message: () => `toBeAllclose: shapes differ: ${a.length}x${a[0]?.length} vs ${e.length}x${e[0]?.length}`,
+        message: () =>
+          `toBeAllclose: shapes differ: ${a.length}x${a[0]?.length} vs ${e.length}x${e[0]?.length}`,
       };
     }
     for (let i = 0; i < a.length; i++) {
@@ -36,7 +38,8 @@ expect.extend({
         if (!ok) {
           return {
             pass: false,
-            message: () => `toBeAllclose: at [${i}, ${j}] got ${x}, expected ${y} (rtol ${rtol}, atol ${atol})`,
+            message: () =>
+              `toBeAllclose: at [${i}, ${j}] got ${x}, expected ${y} (rtol ${rtol}, atol ${atol})`,
           };
         }
       }

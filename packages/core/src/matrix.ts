@@ -31,7 +31,9 @@ export const filled = (rows: number, cols: number, value: number): Matrix => {
 /** A fresh matrix from a flat row-major array. */
 export const fromFlat = (rows: number, cols: number, flat: ArrayLike<number>): Matrix => {
   if (flat.length !== rows * cols) {
-    throw new RangeError(`fromFlat: expected ${rows * cols} values for ${rows}x${cols}, got ${flat.length}`);
+    throw new RangeError(
+      `fromFlat: expected ${rows * cols} values for ${rows}x${cols}, got ${flat.length}`,
+    );
   }
   const [m, out] = alloc(rows, cols);
   for (let i = 0; i < rows; i++) {
@@ -50,4 +52,5 @@ export const toFlat = (m: Matrix): Float64Array => {
 };
 
 /** `rows x cols`, the way every error message prints a shape. */
-export const shapeString = (m: { rows: number; columns: number }): string => `${m.rows}x${m.columns}`;
+export const shapeString = (m: { rows: number; columns: number }): string =>
+  `${m.rows}x${m.columns}`;

@@ -1,4 +1,4 @@
-import { Matrix } from './matrix.js';
+import type { Matrix } from './matrix.js';
 
 /** A parameter tree: nested plain objects and arrays whose leaves are `L` (matrices by default). */
 export type Tree<L = Matrix> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> };
@@ -11,14 +11,20 @@ const isPlainObject = (t: unknown): t is Record<string, unknown> =>
 /** A leaf's path in its tree, e.g. `layers.0.W`; the root leaf's path is ``. */
 export type TreePath = string;
 
-const join = (prefix: string, key: string | number): string => (prefix === '' ? `${key}` : `${prefix}.${key}`);
+const join = (prefix: string, key: string | number): string =>
+  prefix === '' ? `${key}` : `${prefix}.${key}`;
 
 /** Applies `f` to every leaf, keeping the structure. Object keys are visited in sorted order. */
-export const treeMap = <A, B>(tree: Tree<A>, f: (leaf: A, path: TreePath) => B, path = ''): Tree<B> => {
+export const treeMap = <A, B>(
+  tree: Tree<A>,
+  f: (leaf: A, path: TreePath) => B,
+  path = '',
+): Tree<B> => {
   if (Array.isArray(tree)) return tree.map((t, i) => treeMap(t as Tree<A>, f, join(path, i)));
   if (isPlainObject(tree)) {
     const out: Record<string, Tree<B>> = {};
-    for (const k of Object.keys(tree).sort()) out[k] = treeMap(tree[k] as Tree<A>, f, join(path, k));
+    for (const k of Object.keys(tree).sort())
+      out[k] = treeMap(tree[k] as Tree<A>, f, join(path, k));
     return out;
   }
   return f(tree as A, path);
@@ -40,7 +46,10 @@ export const treeFlatten = <L>(tree: Tree<L>): { paths: TreePath[]; leaves: L[] 
 export const treeUnflatten = <A, B>(structure: Tree<A>, leaves: readonly B[]): Tree<B> => {
   let i = 0;
   const out = treeMap(structure, () => {
-    if (i >= leaves.length) throw new RangeError(`treeUnflatten: the tree has more leaves than the ${leaves.length} given`);
+    if (i >= leaves.length)
+      throw new RangeError(
+        `treeUnflatten: the tree has more leaves than the ${leaves.length} given`,
+      );
     return leaves[i++] as B;
   });
   if (i !== leaves.length) {
@@ -50,19 +59,29 @@ export const treeUnflatten = <A, B>(structure: Tree<A>, leaves: readonly B[]): T
 };
 
 /** Combines the leaves of trees of the same structure with `f`; throws naming the first mismatch. */
-export const treeZip = <A, B, C>(a: Tree<A>, b: Tree<B>, f: (x: A, y: B, path: TreePath) => C, path = ''): Tree<C> => {
+export const treeZip = <A, B, C>(
+  a: Tree<A>,
+  b: Tree<B>,
+  f: (x: A, y: B, path: TreePath) => C,
+  path = '',
+): Tree<C> => {
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || b.length !== a.length) {
-      throw new TypeError(`treeZip: at '${path}' expected an array of ${a.length}, got ${describe(b)}`);
+      throw new TypeError(
+        `treeZip: at '${path}' expected an array of ${a.length}, got ${describe(b)}`,
+      );
     }
     return a.map((t, i) => treeZip(t as Tree<A>, b[i] as Tree<B>, f, join(path, i)));
   }
   if (isPlainObject(a)) {
-    if (!isPlainObject(b)) throw new TypeError(`treeZip: at '${path}' expected an object, got ${describe(b)}`);
+    if (!isPlainObject(b))
+      throw new TypeError(`treeZip: at '${path}' expected an object, got ${describe(b)}`);
     const ka = Object.keys(a).sort();
     const kb = Object.keys(b).sort();
     if (ka.join('\0') !== kb.join('\0')) {
-      throw new TypeError(`treeZip: at '${path}' keys differ: [${ka.join(', ')}] vs [${kb.join(', ')}]`);
+      throw new TypeError(
+        `treeZip: at '${path}' keys differ: [${ka.join(', ')}] vs [${kb.join(', ')}]`,
+      );
     }
     const out: Record<string, Tree<C>> = {};
     for (const k of ka) out[k] = treeZip(a[k] as Tree<A>, b[k] as Tree<B>, f, join(path, k));

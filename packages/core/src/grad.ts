@@ -1,0 +1,123 @@
+import { filled, Matrix } from './matrix.js';
+import { add, mul } from './primitives/arithmetic.js';
+import { sumAll } from './primitives/reduce.js';
+import { backward, type Tensor, Traced, withTape } from './tape.js';
+import { type Tree, treeFlatten, treeUnflatten } from './tree.js';
+
+/** Options of `grad`, `valueAndGrad` and `vjp`. */
+export interface GradOptions {
+  /** Throw a `NonFiniteError` naming the first op (and tape index) to make a NaN or ±Infinity. */
+  readonly checkFinite?: boolean;
+}
+
+/** The parameters' structure with a `Matrix` at every leaf: what gradients look like. */
+export type Grads<P> = P extends Tensor
+  ? Matrix
+  : P extends readonly (infer E)[]
+    ? Grads<E>[]
+    : P extends object
+      ? { -readonly [K in keyof P]: Grads<P[K]> }
+      : never;
+
+const describe = (x: unknown): string =>
+  x === null
+    ? 'null'
+    : typeof x === 'object'
+      ? (x.constructor?.name ?? 'an object')
+      : `${typeof x} ${String(x)}`;
+
+/** Runs f on the parameters traced by a fresh tape; returns the output and a pullback. */
+const trace = <P>(op: string, f: (params: P) => Tensor, params: P, options: GradOptions) => {
+  const { paths, leaves } = treeFlatten(params as Tree<unknown>) as {
+    paths: string[];
+    leaves: Tensor[];
+  };
+  leaves.forEach((leaf, i) => {
+    if (!(leaf instanceof Matrix || leaf instanceof Traced)) {
+      throw new TypeError(
+        `${op}: parameter '${paths[i] || '(root)'}' must be a Matrix, got ${describe(leaf)}`,
+      );
+    }
+  });
+  return withTape(options.checkFinite === true, (tape) => {
+    const traced = leaves.map((leaf) => tape.leaf(leaf));
+    const out = f(treeUnflatten(params as Tree<unknown>, traced) as P);
+    if (!(out instanceof Matrix || out instanceof Traced)) {
+      throw new TypeError(
+        `${op}: the function must return a Matrix or a traced value, got ${describe(out)}`,
+      );
+    }
+    const onTape = out instanceof Traced && out.tape === tape;
+    const pullback = (ct: Tensor): Grads<P> => {
+      if (ct.rows !== out.rows || ct.columns !== out.columns) {
+        throw new RangeError(
+          `${op}: the cotangent is ${ct.rows}x${ct.columns} but the output is ${out.rows}x${out.columns}`,
+        );
+      }
+      const cts = onTape ? backward(tape, out.index, ct, add) : [];
+      const grads = traced.map(
+        (t, i) => cts[t.index] ?? filled(leaves[i]!.rows, leaves[i]!.columns, 0),
+      );
+      return treeUnflatten(params as Tree<unknown>, grads) as Grads<P>;
+    };
+    return [onTape ? out.value : out, pullback] as const;
+  });
+};
+
+/** `[f(params), pullback]`: the pullback maps an output cotangent to the parameters' cotangents. */
+export const vjp = <P>(
+  f: (params: P) => Tensor,
+  params: P,
+  options: GradOptions = {},
+): [Tensor, (cotangent: Tensor) => Grads<P>] => {
+  const [out, pullback] = trace('vjp', f, params, options);
+  return [out, pullback];
+};
+
+const scalarOutput = (op: string, out: Tensor): void => {
+  if (out.rows !== 1 || out.columns !== 1) {
+    throw new RangeError(
+      `${op}: the function must return a 1x1 result, got ${out.rows}x${out.columns} (use vjp for other shapes)`,
+    );
+  }
+};
+
+/** `params => [f(params), ∇f(params)]` for f returning a 1 × 1 result. */
+export const valueAndGrad =
+  <P>(f: (params: P) => Tensor, options: GradOptions = {}) =>
+  (params: P): [number, Grads<P>] => {
+    const [out, pullback] = trace('valueAndGrad', f, params, options);
+    scalarOutput('valueAndGrad', out);
+    let v: Tensor = out;
+    while (v instanceof Traced) v = v.value;
+    return [v.get(0, 0), pullback(filled(1, 1, 1))];
+  };
+
+/** `params => ∇f(params)` for f returning a 1 × 1 result. Composable: `grad(p => sum(grad(f)(p)))`. */
+export const grad =
+  <P>(f: (params: P) => Tensor, options: GradOptions = {}) =>
+  (params: P): Grads<P> => {
+    const [out, pullback] = trace('grad', f, params, options);
+    scalarOutput('grad', out);
+    return pullback(filled(1, 1, 1));
+  };
+
+/** Σ over leaves of ⟨a, b⟩, differentiable. */
+export const treeDot = (a: Tree<Tensor>, b: Tree<Tensor>): Tensor => {
+  const xs = treeFlatten(a).leaves;
+  const ys = treeFlatten(b).leaves;
+  if (xs.length !== ys.length)
+    throw new RangeError(`treeDot: ${xs.length} leaves against ${ys.length}`);
+  return xs
+    .map((x, i) => sumAll(mul(x, ys[i]!)))
+    .reduce((s, t) => add(s, t), filled(1, 1, 0) as Tensor);
+};
+
+/** Hessian-vector product `(params, v) => ∇²f(params)·v`, by differentiating ⟨∇f, v⟩. */
+export const hvp =
+  <P>(f: (params: P) => Tensor, options: GradOptions = {}) =>
+  (params: P, v: Grads<P>): Grads<P> =>
+    grad(
+      (p: P) => treeDot(grad(f, options)(p) as Tree<Tensor>, v as Tree<Tensor>),
+      options,
+    )(params);

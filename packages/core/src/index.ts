@@ -1,0 +1,64 @@
+/** @difftape/core: a reverse-mode autodiff tape over ml-matrix. */
+
+export {
+  type ArbMatrixOptions,
+  arbBroadcastShapes,
+  arbEntries,
+  arbMatrix,
+  arbTree,
+} from './arbitraries.js';
+export { type GradOptions, type Grads, grad, hvp, treeDot, valueAndGrad, vjp } from './grad.js';
+export {
+  assertGrad,
+  type CheckGradOptions,
+  checkGrad,
+  type GradCheckReport,
+  type GradCheckWorst,
+} from './gradcheck.js';
+export { alloc, filled, fromFlat, Matrix, rowsOf, shapeString, toFlat } from './matrix.js';
+export { defineOp, type Op, type OpSpec, type RawOf, type Vjp } from './op.js';
+export {
+  type Axis,
+  mean,
+  oneHot,
+  scalar,
+  shapeOf,
+  softmaxCrossEntropy,
+  stopGradient,
+  sum,
+} from './ops.js';
+export { add, broadcastAs, div, mul, neg, sub, unbroadcast } from './primitives/arithmetic.js';
+export {
+  abs,
+  exp,
+  log,
+  relu,
+  sigmoid,
+  sign,
+  sqrt,
+  square,
+  step,
+  tanh,
+} from './primitives/elementwise.js';
+export { matmul, matmulNT, matmulTN, transpose } from './primitives/linalg.js';
+export { sumAll, sumCols, sumRows } from './primitives/reduce.js';
+export {
+  logSoftmax,
+  logSumExp,
+  softmax,
+  softmaxCrossEntropyWithTargets,
+} from './primitives/rowwise.js';
+export {
+  foldIn,
+  type Key,
+  key,
+  keyData,
+  keyFromData,
+  normal,
+  permutation,
+  randomInts,
+  split,
+  uniform,
+} from './random.js';
+export { type Input, NonFiniteError, rawOf, type Tensor, Traced } from './tape.js';
+export { type Tree, type TreePath, treeFlatten, treeMap, treeUnflatten, treeZip } from './tree.js';

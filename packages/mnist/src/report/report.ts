@@ -1,0 +1,226 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Plot, renderPlots } from './plots.js';
+import { type EpochRecord, type RunConfig, readMetricsJsonl, readRunConfig } from './records.js';
+import { formatReportTableMarkdown, reportTable } from './table.js';
+
+/** What `writeReport` produced: both documents' text, every file written, and reading warnings. */
+export interface WrittenReport {
+  markdown: string;
+  html: string;
+  files: string[];
+  warnings: string[];
+}
+
+/** Writes `file` atomically: a temporary sibling, then a rename over the target. */
+export const writeFileAtomic = (file: string, contents: string): void => {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, file);
+};
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const configRows = (config: RunConfig | undefined): [string, string][] =>
+  config === undefined
+    ? []
+    : Object.entries(config).map(([k, v]): [string, string] => [
+        k,
+        typeof v === 'string' ? v : JSON.stringify(v),
+      ]);
+
+const percent = (x: number): string => `${(100 * x).toFixed(2)} %`;
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** The per-epoch summary: epoch, seconds, loss and top-1 for both splits, mean test error. */
+const epochRows = (records: EpochRecord[]): string[][] =>
+  records.map((r) => [
+    String(r.epoch),
+    r.seconds.toFixed(1),
+    r.train.loss.toFixed(4),
+    r.test.loss.toFixed(4),
+    percent(r.train.top1),
+    percent(r.test.top1),
+    mean(r.test.oneVsRestError).toFixed(5),
+  ]);
+
+const EPOCH_HEADER = [
+  'epoch',
+  'seconds',
+  'train loss',
+  'test loss',
+  'train top-1',
+  'test top-1',
+  'mean test one-vs-rest error',
+];
+
+const mdTable = (header: string[], rows: string[][], align: string[]): string =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${align.join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const htmlTable = (header: string[], rows: string[][]): string =>
+  [
+    '<table>',
+    `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+
+interface ReportInput {
+  name: string;
+  config: RunConfig | undefined;
+  records: EpochRecord[];
+  final: EpochRecord;
+  plots: Plot[];
+  warnings: string[];
+}
+
+/** Prefixes the SVG's ids with `name`, so several inline SVGs in one page cannot share an id. */
+const scopeIds = (svg: string, name: string): string =>
+  svg
+    .replace(/\bid="/g, `id="${name}-`)
+    .replace(/url\(#/g, `url(#${name}-`)
+    .replace(/href="#/g, `href="#${name}-`);
+
+const markdownOf = (r: ReportInput): string => {
+  const config = configRows(r.config);
+  return [
+    `# MNIST run report: ${r.name}`,
+    '',
+    ...r.warnings.map((w) => `> Warning: ${w}`),
+    ...(r.warnings.length > 0 ? [''] : []),
+    '## Configuration',
+    '',
+    config.length > 0
+      ? mdTable(
+          ['key', 'value'],
+          config.map(([k, v]) => [k, `\`${v}\``]),
+          ['---', '---'],
+        )
+      : 'No `config.json` in the run directory.',
+    '',
+    `## Final metrics (epoch ${r.final.epoch})`,
+    '',
+    'Per-digit one-vs-rest error and accuracy, as in the report:',
+    '',
+    formatReportTableMarkdown(r.final),
+    '',
+    '## Plots',
+    '',
+    ...r.plots.flatMap((p) => [`### ${p.title}`, '', `![${p.title}](plots/${p.name}.svg)`, '']),
+    '## Per-epoch summary',
+    '',
+    'Epoch 0 is measured before training.',
+    '',
+    mdTable(
+      EPOCH_HEADER,
+      epochRows(r.records),
+      EPOCH_HEADER.map(() => '---:'),
+    ),
+    '',
+  ].join('\n');
+};
+
+const STYLE = `
+body { font-family: Helvetica, Arial, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.warning { background: #fff4e5; border-left: 4px solid #e69500; padding: 0.5em 1em; }
+figure { margin: 1.5em 0; }
+svg { max-width: 100%; height: auto; }
+`;
+
+const htmlOf = (r: ReportInput): string => {
+  const table = reportTable(r.final);
+  const config = configRows(r.config);
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<title>MNIST run report: ${escapeHtml(r.name)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<h1>MNIST run report: ${escapeHtml(r.name)}</h1>`,
+    ...r.warnings.map((w) => `<p class="warning">Warning: ${escapeHtml(w)}</p>`),
+    '<h2>Configuration</h2>',
+    config.length > 0
+      ? htmlTable(['key', 'value'], config)
+      : '<p>No <code>config.json</code> in the run directory.</p>',
+    `<h2>Final metrics (epoch ${r.final.epoch})</h2>`,
+    '<p>Per-digit one-vs-rest error and accuracy, as in the report:</p>',
+    htmlTable(table.header, table.rows),
+    ...table.notes.map((n) => `<p>${escapeHtml(n)}</p>`),
+    '<h2>Plots</h2>',
+    ...r.plots.map(
+      (p) =>
+        `<figure id="${p.name}">\n${scopeIds(p.svg, p.name)}\n<figcaption>${escapeHtml(p.title)}</figcaption>\n</figure>`,
+    ),
+    '<h2>Per-epoch summary</h2>',
+    '<p>Epoch 0 is measured before training.</p>',
+    htmlTable(EPOCH_HEADER, epochRows(r.records)),
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+};
+
+/**
+ * Reads `<runDir>/metrics.jsonl` (and `config.json` when present), renders the plots, and writes
+ * `plots/<name>.svg`, `report.md` and a self-contained `report.html`, each atomically.
+ */
+export const writeReport = async (runDir: string): Promise<WrittenReport> => {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) {
+    throw new Error(`writeReport: run directory ${runDir} does not exist or is not a directory`);
+  }
+  const metricsPath = path.join(runDir, 'metrics.jsonl');
+  if (!fs.existsSync(metricsPath)) {
+    throw new Error(`writeReport: ${metricsPath} is missing: has the run written any epoch yet?`);
+  }
+  const { records: unsorted, warnings } = readMetricsJsonl(metricsPath);
+  if (unsorted.length === 0) {
+    throw new Error(`writeReport: ${metricsPath} holds no complete epoch record`);
+  }
+  const records = [...unsorted].sort((a, b) => a.epoch - b.epoch);
+  const configPath = path.join(runDir, 'config.json');
+  const config = fs.existsSync(configPath) ? readRunConfig(configPath) : undefined;
+  if (config === undefined)
+    warnings.push(`${configPath} is missing; the report shows no configuration`);
+  const plots = await renderPlots(records);
+
+  const plotDir = path.join(runDir, 'plots');
+  fs.mkdirSync(plotDir, { recursive: true });
+  const files: string[] = [];
+  for (const p of plots) {
+    const file = path.join(plotDir, `${p.name}.svg`);
+    writeFileAtomic(file, p.svg);
+    files.push(file);
+  }
+  const input: ReportInput = {
+    name: path.basename(path.resolve(runDir)),
+    config,
+    records,
+    final: records[records.length - 1]!,
+    plots,
+    warnings,
+  };
+  const markdown = markdownOf(input);
+  const html = htmlOf(input);
+  for (const [name, text] of [
+    ['report.md', markdown],
+    ['report.html', html],
+  ] as const) {
+    const file = path.join(runDir, name);
+    writeFileAtomic(file, text);
+    files.push(file);
+  }
+  return { markdown, html, files, warnings };
+};
