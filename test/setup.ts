@@ -49,7 +49,8 @@ expect.extend({
 });
 
 declare module 'vitest' {
-  interface Matchers<T = unknown> {
+  // biome-ignore lint/suspicious/noExplicitAny: must match vitest's declaration
+  interface Matchers<T = any> {
     toBeAllclose(expected: unknown, options?: AllcloseOptions): T;
   }
 }

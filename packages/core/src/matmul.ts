@@ -3,7 +3,8 @@ import { alloc, type Matrix, rowsOf, shapeString } from './matrix.js';
 /**
  * Raw float64 matrix-multiply kernels: no tape, no broadcasting, a fresh result, inputs never
  * written. The differentiable ops check shapes and name themselves in errors; here a single
- * comparison guards the inner dimension, since a mismatch would otherwise read past the rows.
+ * comparison guards the inner dimension, since a mismatch would otherwise read missing rows or
+ * silently ignore extra ones.
  *
  * All three share one inner routine, `accumulate`: out row i += Σ_q s_q · (row p_q of b), over the
  * nonzero coefficients s_q of row i of a, four rows of b at a time (i-k-j order). Compressing the

@@ -134,7 +134,7 @@ describe.each(opTable)('$name', (c) => {
       const g = grad(weighted(c))(xs);
       grad((ys: Tensor[]) => sum(mul(weighted(c)(ys), weighted(c)(ys))))(xs); // second pass through fan-out
       expect(g).toHaveLength(xs.length);
-      xs.forEach((x, i) => expect(bits(x)).toEqual(before[i]));
+      expect(xs.map(bits)).toEqual(before);
     },
   );
 

@@ -122,8 +122,9 @@ export const decodeDigitPng = (
     );
   }
   // pngjs zeroes every pixel that matches a tRNS colour key, which would silently change the digit.
-  if (png.transColor !== undefined)
+  if (png.transColor !== undefined) {
     throw new Error(`${name}: PNGs with a tRNS transparency key are not supported`);
+  }
   if (width !== size.cols || height !== size.rows) {
     throw new Error(
       `${name}: expected a ${size.cols}x${size.rows} image (width x height), found ${width}x${height}`,

@@ -144,14 +144,16 @@ const select = (errors: readonly t.ValidationError[], depth: number): t.Validati
   if (node === undefined || tagOf(node.type) !== 'UnionType' || children.length === 0) {
     return [...here, ...children.flat()];
   }
-  const score = (lines: t.ValidationError[][]): number => Math.max(...lines.flat().map(specificity));
+  const score = (lines: t.ValidationError[][]): number =>
+    Math.max(...lines.flat().map(specificity));
   const best = Math.max(...children.map(score));
   const tied = children.filter((c) => score(c) === best);
   // Members that all reject the same value at the same path merge into one "expected A or B".
   const single = tied.every((c) => c.length === 1 && c[0]!.length === 1 && !c[0]![0]!.message);
   if (tied.length > 1 && single) {
     const paths = tied.map((c) => pathOf(c[0]![0]!.context));
-    if (paths.every((p) => p === paths[0])) return [[...here.flat(), ...tied.map((c) => c[0]![0]!)]];
+    if (paths.every((p) => p === paths[0]))
+      return [[...here.flat(), ...tied.map((c) => c[0]![0]!)]];
   }
   return [...here, ...tied[0]!];
 };
@@ -201,7 +203,8 @@ const brandedNumber = <B>(name: string, ok: (n: number) => boolean) =>
   new t.Type<t.Branded<number, B>, number, unknown>(
     name,
     (u): u is t.Branded<number, B> => typeof u === 'number' && ok(u),
-    (u, c) => (typeof u === 'number' && ok(u) ? t.success(u as t.Branded<number, B>) : t.failure(u, c)),
+    (u, c) =>
+      typeof u === 'number' && ok(u) ? t.success(u as t.Branded<number, B>) : t.failure(u, c),
     (a) => a,
   );
 

@@ -21,10 +21,12 @@ export interface OneVsRestMetrics {
   meanAccuracy: number;
 }
 
-/** The column index of each row's maximum (the first one on ties; NaN never wins). */
+/** The column index of each row's maximum: the first one on ties; NaN entries are skipped. */
 export const argmaxRows = (scores: ScoreMatrix): Int32Array => {
   if (scores.columns < 1) {
-    throw new RangeError(`argmaxRows: expected at least 1 column, got ${scores.rows}x${scores.columns}`);
+    throw new RangeError(
+      `argmaxRows: expected at least 1 column, got ${scores.rows}x${scores.columns}`,
+    );
   }
   const out = new Int32Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {
@@ -60,9 +62,11 @@ const checkPair = (
   }
   const inRange = (v: number): boolean =>
     Number.isInteger(v) && v >= 0 && (classes === undefined || v < classes);
-  const expected = classes === undefined ? 'a non-negative integer' : `an integer in [0, ${classes})`;
+  const expected =
+    classes === undefined ? 'a non-negative integer' : `an integer in [0, ${classes})`;
   for (let i = 0; i < labels.length; i++) {
-    if (!inRange(labels[i]!)) throw new RangeError(`${fn}: labels[${i}] = ${labels[i]}, expected ${expected}`);
+    if (!inRange(labels[i]!))
+      throw new RangeError(`${fn}: labels[${i}] = ${labels[i]}, expected ${expected}`);
     if (!inRange(predicted[i]!)) {
       throw new RangeError(`${fn}: predicted[${i}] = ${predicted[i]}, expected ${expected}`);
     }

@@ -25,7 +25,7 @@ export interface DecodedTensor {
   readonly data: Float64Array;
 }
 
-/** A decoded file: tensors in buffer order, and the `__metadata__` map ({} if absent). */
+/** A decoded file: tensors in buffer order (empty ones by name), and the `__metadata__` map ({} if absent). */
 export interface DecodedSafetensors {
   readonly tensors: Map<string, DecodedTensor>;
   readonly metadata: Record<string, string>;
@@ -92,7 +92,8 @@ export const encodeSafetensors = (
     if (name === METADATA_KEY || header.has(name)) {
       throw new RangeError(`safetensors: tensor name "${name}" is reserved or used twice`);
     }
-    if (!(dtype in BYTES)) throw new RangeError(`safetensors: tensor "${name}": cannot write dtype ${dtype}`);
+    if (!(dtype in BYTES))
+      throw new RangeError(`safetensors: tensor "${name}": cannot write dtype ${dtype}`);
     if (!shape.every(isNonNegativeInt) || elementCount(shape) !== data.length) {
       throw new RangeError(
         `safetensors: tensor "${name}": shape [${shape.join(', ')}] does not hold ${data.length} values`,
@@ -144,7 +145,8 @@ export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafet
   const fail = (message: string): never => {
     throw new Error(`safetensors: ${what}: ${message}`);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (bytes.length < 8)
+    fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
@@ -152,7 +154,9 @@ export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafet
   }
   const headerBytes = Number(declared);
   if (8 + headerBytes > bytes.length) {
-    fail(`header length ${headerBytes} exceeds the ${bytes.length - 8} bytes after the length field`);
+    fail(
+      `header length ${headerBytes} exceeds the ${bytes.length - 8} bytes after the length field`,
+    );
   }
   const text = decodeUtf8(bytes.subarray(8, 8 + headerBytes), fail);
   let header: unknown;
@@ -174,7 +178,11 @@ export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafet
   checkLayout(entries, bufferBytes, fail);
   const tensors = new Map<string, DecodedTensor>();
   for (const { name, dtype, shape, begin, end } of entries) {
-    tensors.set(name, { dtype, shape, data: readFloats(bytes, view, 8 + headerBytes, dtype, begin, end) });
+    tensors.set(name, {
+      dtype,
+      shape,
+      data: readFloats(bytes, view, 8 + headerBytes, dtype, begin, end),
+    });
   }
   return { tensors, metadata };
 };
@@ -204,18 +212,22 @@ const checkEntry = (
   fail: (m: string) => never,
 ): HeaderEntry => {
   const where = `tensor "${name}"`;
-  if (typeof info !== 'object' || info === null || Array.isArray(info)) fail(`${where}: entry is not an object`);
+  if (typeof info !== 'object' || info === null || Array.isArray(info))
+    fail(`${where}: entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
   if (typeof dtype !== 'string') fail(`${where}: dtype is missing or not a string`);
   if (dtype !== 'F64' && dtype !== 'F32') {
-    if (UNSUPPORTED.has(dtype as string)) fail(`${where}: unsupported dtype ${dtype} (this reader reads F64 and F32)`);
+    if (UNSUPPORTED.has(dtype as string))
+      fail(`${where}: unsupported dtype ${dtype} (this reader reads F64 and F32)`);
     fail(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
     fail(`${where}: shape ${JSON.stringify(shape)} is not an array of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt)) {
-    fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    fail(
+      `${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end || end > bufferBytes) {
@@ -233,13 +245,19 @@ const checkEntry = (
 };
 
 /** Requires the tensors to tile the buffer exactly: no overlap, no gap, no trailing bytes. */
-const checkLayout = (entries: HeaderEntry[], bufferBytes: number, fail: (m: string) => never): void => {
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+const checkLayout = (
+  entries: HeaderEntry[],
+  bufferBytes: number,
+  fail: (m: string) => never,
+): void => {
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : 1));
   let at = 0;
   let previous: string | undefined;
   for (const e of entries) {
-    if (e.begin < at) fail(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap tensor "${previous}"`);
-    if (e.begin > at) fail(`tensor "${e.name}": ${e.begin - at} unused bytes before it (at offset ${at})`);
+    if (e.begin < at)
+      fail(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap tensor "${previous}"`);
+    if (e.begin > at)
+      fail(`tensor "${e.name}": ${e.begin - at} unused bytes before it (at offset ${at})`);
     at = e.end;
     previous = e.name;
   }
@@ -255,11 +273,12 @@ const readFloats = (
   end: number,
 ): Float64Array => {
   const n = (end - begin) / BYTES[dtype];
-  if (dtype === 'F64' && LITTLE_ENDIAN) {
-    // Copy into a fresh aligned buffer: keeps every bit and detaches the result from `bytes`.
-    return new Float64Array(bytes.slice(base + begin, base + end).buffer);
-  }
   const out = new Float64Array(n);
+  if (dtype === 'F64' && LITTLE_ENDIAN) {
+    // A byte copy into a fresh aligned buffer keeps every bit (`bytes` may be a pooled Buffer).
+    new Uint8Array(out.buffer).set(bytes.subarray(base + begin, base + end));
+    return out;
+  }
   const at = base + begin;
   if (dtype === 'F64') for (let i = 0; i < n; i++) out[i] = view.getFloat64(at + 8 * i, true);
   else for (let i = 0; i < n; i++) out[i] = view.getFloat32(at + 4 * i, true);

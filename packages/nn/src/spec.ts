@@ -1,6 +1,12 @@
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { decodeOrThrow, exactObject, formatDecodeErrors, PositiveInt, PositiveNumber } from './decode.js';
+import {
+  decodeOrThrow,
+  exactObject,
+  formatDecodeErrors,
+  PositiveInt,
+  PositiveNumber,
+} from './decode.js';
 
 /**
  * A model as data: `{"layers": [{"dense": 100}, "relu", {"dense": 10}]}`. This module only
@@ -19,7 +25,10 @@ export type Activation = t.TypeOf<typeof Activation>;
 export const InitSpec = t.union(
   [
     exactObject({ normal: PositiveNumber }, {}, 'an object {"normal": std}'),
-    t.keyof({ heNormal: null, glorotUniform: null, zeros: null }, 'one of "heNormal", "glorotUniform", "zeros"'),
+    t.keyof(
+      { heNormal: null, glorotUniform: null, zeros: null },
+      'one of "heNormal", "glorotUniform", "zeros"',
+    ),
   ],
   'an initialiser',
 );
@@ -50,7 +59,11 @@ export const LayerSpec = t.union([Activation, DenseSpec], 'a layer');
 export type LayerSpec = t.TypeOf<typeof LayerSpec>;
 
 /** A model spec, `{"layers": [...]}`; unknown keys anywhere are rejected. */
-export const ModelSpec = exactObject({ layers: t.array(LayerSpec) }, {}, 'an object {"layers": [...]}');
+export const ModelSpec = exactObject(
+  { layers: t.array(LayerSpec) },
+  {},
+  'an object {"layers": [...]}',
+);
 /** A model spec, `{"layers": [...]}`. */
 export type ModelSpec = t.TypeOf<typeof ModelSpec>;
 

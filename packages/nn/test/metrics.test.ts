@@ -35,20 +35,18 @@ const reportPerformanceMetrics = (
 };
 
 /** classes, then equal-length predicted and labels drawn from [0, classes). */
-const samples = fc
-  .integer({ min: 1, max: 12 })
-  .chain((classes) =>
-    fc
-      .array(
-        fc.tuple(fc.integer({ min: 0, max: classes - 1 }), fc.integer({ min: 0, max: classes - 1 })),
-        { minLength: 1, maxLength: 200 },
-      )
-      .map((pairs) => ({
-        classes,
-        predicted: pairs.map(([p]) => p),
-        labels: pairs.map(([, l]) => l),
-      })),
-  );
+const samples = fc.integer({ min: 1, max: 12 }).chain((classes) =>
+  fc
+    .array(
+      fc.tuple(fc.integer({ min: 0, max: classes - 1 }), fc.integer({ min: 0, max: classes - 1 })),
+      { minLength: 1, maxLength: 200 },
+    )
+    .map((pairs) => ({
+      classes,
+      predicted: pairs.map(([p]) => p),
+      labels: pairs.map(([, l]) => l),
+    })),
+);
 
 describe('argmaxRows', () => {
   it('picks the largest column per row, the first one on ties', () => {
@@ -138,25 +136,33 @@ describe('validation', () => {
 
   it('rejects empty inputs', () => {
     expect(() => top1Accuracy([], [])).toThrow(/top1Accuracy: expected at least 1 sample/);
-    expect(() => oneVsRestMetrics([], [], 3)).toThrow(/oneVsRestMetrics: expected at least 1 sample/);
+    expect(() => oneVsRestMetrics([], [], 3)).toThrow(
+      /oneVsRestMetrics: expected at least 1 sample/,
+    );
   });
 
   it('rejects bad class counts', () => {
-    expect(() => confusionMatrix([0], [0], 0)).toThrow(/confusionMatrix: classes must be an integer >= 1, got 0/);
-    expect(() => oneVsRestMetrics([0], [0], 2.5)).toThrow(/classes must be an integer >= 1, got 2.5/);
+    expect(() => confusionMatrix([0], [0], 0)).toThrow(
+      /confusionMatrix: classes must be an integer >= 1, got 0/,
+    );
+    expect(() => oneVsRestMetrics([0], [0], 2.5)).toThrow(
+      /classes must be an integer >= 1, got 2.5/,
+    );
   });
 
   it('rejects labels and predictions out of range or non-integer', () => {
     expect(() => oneVsRestMetrics([0, 1], [0, 3], 3)).toThrow(
       /oneVsRestMetrics: labels\[1\] = 3, expected an integer in \[0, 3\)/,
     );
-    expect(() => confusionMatrix([0, -1], [0, 1], 3)).toThrow(/confusionMatrix: predicted\[1\] = -1/);
+    expect(() => confusionMatrix([0, -1], [0, 1], 3)).toThrow(
+      /confusionMatrix: predicted\[1\] = -1/,
+    );
     expect(() => top1Accuracy([0.5], [0])).toThrow(/top1Accuracy: predicted\[0\] = 0.5/);
   });
 });
 
 describe('properties', () => {
-  test.prop([samples])('one-vs-rest equals the report\'s one-hot column comparison', (s) => {
+  test.prop([samples])("one-vs-rest equals the report's one-hot column comparison", (s) => {
     const ours = oneVsRestMetrics(s.predicted, s.labels, s.classes);
     const ref = reportPerformanceMetrics(s.labels, s.predicted, s.classes);
     expect(ours.error).toBeAllclose(ref.errors, { atol: 1e-12 });

@@ -64,7 +64,8 @@ export const describeErrors = (errors: t.Errors): string =>
       // Numeric keys are array indexes, or member numbers of an intersection (not shown).
       const path = e.context
         .map((c, i) => {
-          if (c.key === '' || !/^\d+$/.test(c.key)) return c.key === '' ? '' : `.${c.key}`;
+          if (c.key === '') return '';
+          if (!/^\d+$/.test(c.key)) return `.${c.key}`;
           const parent = e.context[i - 1]?.type as { _tag?: string } | undefined;
           return parent?._tag === 'ArrayType' ? `[${c.key}]` : '';
         })

@@ -46,7 +46,10 @@ describe('decodeRecord', () => {
 
   it('names an array element by index', () => {
     const r = record(1);
-    const bad = { ...r, test: { ...r.test, oneVsRestError: [0.1, null, ...r.test.oneVsRestError.slice(2)] } };
+    const bad = {
+      ...r,
+      test: { ...r.test, oneVsRestError: [0.1, null, ...r.test.oneVsRestError.slice(2)] },
+    };
     expect(decodeRecord(bad)).toMatch(/test\.oneVsRestError\[1\]: expected number, got null/);
   });
 
@@ -73,7 +76,7 @@ describe('readMetricsJsonl', () => {
   const line = (r: EpochRecord): string => `${JSON.stringify(r)}\n`;
 
   it('reads one record per line, skipping blank lines', () => {
-    const file = write(line(record(0)) + '\n' + line(record(1)) + line(record(2)));
+    const file = write(`${line(record(0))}\n${line(record(1))}${line(record(2))}`);
     const { records, warnings } = readMetricsJsonl(file);
     expect(records.map((r) => r.epoch)).toEqual([0, 1, 2]);
     expect(records[2]).toEqual(record(2));
@@ -81,13 +84,15 @@ describe('readMetricsJsonl', () => {
   });
 
   it('names file and line number for invalid JSON in the middle', () => {
-    const file = write(line(record(0)) + '{"epoch": 1,\n' + line(record(2)));
+    const file = write(`${line(record(0))}{"epoch": 1,\n${line(record(2))}`);
     expect(() => readMetricsJsonl(file)).toThrow(`${file}:2: invalid JSON`);
   });
 
   it('names file and line number for a record that fails the codec', () => {
-    const file = write(line(record(0)) + line(record(1)) + '{"epoch": 2}\n');
-    expect(() => readMetricsJsonl(file)).toThrow(new RegExp(`${file}:3: invalid record: seconds: expected number`));
+    const file = write(`${line(record(0)) + line(record(1))}{"epoch": 2}\n`);
+    expect(() => readMetricsJsonl(file)).toThrow(
+      new RegExp(`${file}:3: invalid record: seconds: expected number`),
+    );
   });
 
   it('skips a truncated last line (no newline) with a warning', () => {
@@ -96,7 +101,9 @@ describe('readMetricsJsonl', () => {
     const { records, warnings } = readMetricsJsonl(file);
     expect(records.map((r) => r.epoch)).toEqual([0, 1]);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`${file}:3: skipped a truncated last line \\(40 characters`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`${file}:3: skipped a truncated last line \\(40 characters`),
+    );
   });
 
   it('accepts a complete last line without its newline', () => {
@@ -105,7 +112,7 @@ describe('readMetricsJsonl', () => {
   });
 
   it('fails on a broken last line that does end in a newline (not an interrupted write)', () => {
-    const file = write(line(record(0)) + '{"epoch": 1,\n');
+    const file = write(`${line(record(0))}{"epoch": 1,\n`);
     expect(() => readMetricsJsonl(file)).toThrow(`${file}:2: invalid JSON`);
   });
 

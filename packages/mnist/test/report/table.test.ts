@@ -19,13 +19,17 @@ const final: EpochRecord = {
     loss: 0.01,
     top1: 0.9912,
     oneVsRestError: trainErr,
-    oneVsRestAccuracy: [0.99998, 0.99982, 0.99994, 0.99996, 0.99998, 0.99998, 0.99998, 0.99984, 0.99988, 0.99988],
+    oneVsRestAccuracy: [
+      0.99998, 0.99982, 0.99994, 0.99996, 0.99998, 0.99998, 0.99998, 0.99984, 0.99988, 0.99988,
+    ],
   },
   test: {
     loss: 0.08,
     top1: 0.9761,
     oneVsRestError: testErr,
-    oneVsRestAccuracy: [0.9969, 0.9978, 0.9955, 0.9929, 0.9957, 0.9932, 0.9948, 0.9951, 0.9946, 0.9957],
+    oneVsRestAccuracy: [
+      0.9969, 0.9978, 0.9955, 0.9929, 0.9957, 0.9932, 0.9948, 0.9951, 0.9946, 0.9957,
+    ],
   },
 };
 
@@ -83,10 +87,15 @@ describe('formatReportTableMarkdown', () => {
 });
 
 describe('top1Notes', () => {
-  it('uses the record\'s class count and its own top-1 error', () => {
+  it("uses the record's class count and its own top-1 error", () => {
     const three: EpochRecord = {
       ...final,
-      test: { loss: 1, top1: 0.7, oneVsRestError: [0.2, 0.1, 0.1], oneVsRestAccuracy: [0.8, 0.9, 0.9] },
+      test: {
+        loss: 1,
+        top1: 0.7,
+        oneVsRestError: [0.2, 0.1, 0.1],
+        oneVsRestAccuracy: [0.8, 0.9, 0.9],
+      },
     };
     expect(top1Notes(three)[1]).toMatch(/2 × top-1 error \/ 3 \(here 2 × 0\.3000 \/ 3 = 0\.2\)/);
   });

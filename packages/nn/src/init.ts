@@ -1,0 +1,29 @@
+import { filled, type Key, type Matrix, normal as randomNormal, uniform } from '@difftape/core';
+
+/** Makes a rows × cols weight matrix (rows = fan-in, cols = fan-out) from a PRNG key. */
+export type Initializer = (key: Key, rows: number, cols: number) => Matrix;
+
+const positive = (what: string, v: number): number => {
+  if (!(Number.isFinite(v) && v >= 0))
+    throw new RangeError(`${what}: expected a finite number ≥ 0, got ${v}`);
+  return v;
+};
+
+/** N(0, std²) entries; the report's weights are `normal(0.1)`. */
+export const normal =
+  (std: number): Initializer =>
+  (key, rows, cols) =>
+    randomNormal(key, rows, cols, positive('normal(std)', std));
+
+/** He (Kaiming) normal: N(0, 2 / fan-in), suited to ReLU layers. */
+export const heNormal: Initializer = (key, rows, cols) =>
+  randomNormal(key, rows, cols, Math.sqrt(2 / Math.max(rows, 1)));
+
+/** Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fan-in + fan-out)). */
+export const glorotUniform: Initializer = (key, rows, cols) => {
+  const a = Math.sqrt(6 / Math.max(rows + cols, 1));
+  return uniform(key, rows, cols, -a, a);
+};
+
+/** All zeros: the report's biases. */
+export const zeros: Initializer = (_key, rows, cols) => filled(rows, cols, 0);

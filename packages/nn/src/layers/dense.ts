@@ -1,0 +1,39 @@
+import { add, type Key, matmul, split, type Tensor, type Tree } from '@difftape/core';
+import { glorotUniform, type Initializer, zeros } from '../init.js';
+import { checkWidth, type Layer } from '../layer.js';
+
+/** How a dense layer initialises its weights (fan-in × fan-out) and its 1 × units bias. */
+export interface DenseOptions {
+  readonly init?: Initializer;
+  readonly bias?: Initializer;
+}
+
+/** Parameters of a dense layer: W (in × out) and b (1 × out). */
+export interface DenseParams<T = Tensor> {
+  readonly W: T;
+  readonly b: T;
+}
+
+/** x·W + b with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
+export const dense = (units: number, options: DenseOptions = {}): Layer => {
+  const name = `dense(${units})`;
+  checkWidth(name, 'units', units);
+  const { init = glorotUniform, bias = zeros } = options;
+  return {
+    name,
+    init: (key: Key, inputCols: number) => {
+      checkWidth(name, 'the input width', inputCols);
+      const [kW, kb] = split(key, 2) as [Key, Key];
+      return [{ W: init(kW, inputCols, units), b: bias(kb, 1, units) }, units];
+    },
+    apply: (params: Tree<Tensor>, x: Tensor) => {
+      const { W, b } = params as unknown as DenseParams;
+      if (x.columns !== W.rows) {
+        throw new RangeError(
+          `${name}: expects ${W.rows} input columns, got ${x.rows}x${x.columns}`,
+        );
+      }
+      return add(matmul(x, W), b);
+    },
+  };
+};

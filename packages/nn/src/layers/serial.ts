@@ -1,0 +1,47 @@
+import { type Key, NonFiniteError, split, type Tensor, type Tree } from '@difftape/core';
+import type { Layer, Params } from '../layer.js';
+
+/** Prefixes an error from inside a layer with where that layer sits. */
+const within = <T>(where: string, f: () => T): T => {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof Error) || e instanceof NonFiniteError) throw e;
+    const Kind = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+    throw new Kind(`${where}: ${e.message}`, { cause: e });
+  }
+};
+
+/** Layers applied one after another; itself a layer whose parameters are the array of theirs. */
+export const serial = (...layers: Layer[]): Layer => {
+  if (layers.length === 0) throw new RangeError('serial: needs at least one layer');
+  const name = `serial(${layers.map((l) => l.name).join(', ')})`;
+  return {
+    name,
+    init: (key: Key, inputCols: number) => {
+      const keys = split(key, layers.length);
+      const params: Params[] = [];
+      let cols = inputCols;
+      layers.forEach((layer, i) => {
+        const [p, out] = within(`serial: layer ${i} (${layer.name})`, () =>
+          layer.init(keys[i]!, cols),
+        );
+        params.push(p);
+        cols = out;
+      });
+      return [params, cols];
+    },
+    apply: (params: Tree<Tensor>, x: Tensor) => {
+      const ps = params as readonly Tree<Tensor>[];
+      if (!Array.isArray(ps) || ps.length !== layers.length) {
+        throw new TypeError(
+          `serial: expected an array of ${layers.length} parameter sets, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
+        );
+      }
+      return layers.reduce<Tensor>(
+        (h, layer, i) => within(`serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h)),
+        x,
+      );
+    },
+  };
+};

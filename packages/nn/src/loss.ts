@@ -1,0 +1,30 @@
+import { div, log, mean, mul, neg, oneHot, square, sub, sum, type Tensor } from '@difftape/core';
+
+export { softmaxCrossEntropy } from '@difftape/core';
+
+/**
+ * The report's literal loss: −(1/m) Σᵢ Σₖ y[i,k] log ŷ[i,k] on probabilities ŷ (a softmax output).
+ * Prefer `softmaxCrossEntropy` on logits: same value, stable for saturated outputs.
+ */
+export const nll = (probs: Tensor, labels: ArrayLike<number> | Tensor): Tensor => {
+  const y = isTensor(labels) ? labels : oneHot(labels, probs.columns, 'nll');
+  if (y.rows !== probs.rows || y.columns !== probs.columns) {
+    throw new RangeError(
+      `nll: probabilities are ${probs.rows}x${probs.columns} but targets are ${y.rows}x${y.columns}`,
+    );
+  }
+  return neg(div(sum(mul(y, log(probs))), probs.rows));
+};
+
+/** Mean squared error over every entry. */
+export const mse = (predictions: Tensor, targets: Tensor): Tensor => {
+  if (predictions.rows !== targets.rows || predictions.columns !== targets.columns) {
+    throw new RangeError(
+      `mse: predictions are ${predictions.rows}x${predictions.columns} but targets are ${targets.rows}x${targets.columns}`,
+    );
+  }
+  return mean(square(sub(predictions, targets)));
+};
+
+const isTensor = (x: ArrayLike<number> | Tensor): x is Tensor =>
+  typeof (x as Tensor).rows === 'number' && typeof (x as Tensor).columns === 'number';

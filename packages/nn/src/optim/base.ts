@@ -1,0 +1,23 @@
+import { add, type Matrix, type Tree, treeZip } from '@difftape/core';
+import type { Params } from '../layer.js';
+
+/**
+ * An optimiser is a gradient transformation (optax's shape): `init` makes its state from the
+ * parameters, `update` turns gradients into updates and returns the next state. Both are pure.
+ * States are plain trees of matrices and numbers, so checkpoints can store them.
+ */
+export interface GradientTransformation<S = unknown> {
+  readonly init: (params: Params) => S;
+  readonly update: (updates: Params, state: S, params: Params) => [Params, S];
+}
+
+/** Parameters plus updates, leaf by leaf, into fresh matrices. */
+export const applyUpdates = (params: Params, updates: Params): Params =>
+  treeZip(params, updates, (p: Matrix, u: Matrix) => add(p, u) as Matrix) as Params;
+
+/** `f` on every pair of leaves of two parameter trees of the same structure. */
+export const zipParams = (
+  a: Params,
+  b: Params,
+  f: (x: Matrix, y: Matrix, path: string) => Matrix,
+): Params => treeZip(a as Tree<Matrix>, b as Tree<Matrix>, f) as Params;

@@ -1,0 +1,141 @@
+import { add, div, filled, type Matrix, mul, sqrt, square, treeMap } from '@difftape/core';
+import type { Params } from '../layer.js';
+import type { Regulariser } from '../regularisers.js';
+import { type GradientTransformation, zipParams } from './base.js';
+import { type LearningRate, rateAt } from './schedule.js';
+
+const zerosLike = (params: Params): Params =>
+  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, 0)) as Params;
+const scaled = (tree: Params, s: number): Params =>
+  treeMap(tree, (m: Matrix) => mul(m, s) as Matrix) as Params;
+
+const finite = (
+  what: string,
+  v: number,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): number => {
+  if (!(Number.isFinite(v) && v >= min && v <= max))
+    throw new RangeError(`${what}: expected a number in [${min}, ${max}], got ${v}`);
+  return v;
+};
+
+/** State of the transformations that count their steps. */
+export interface CountState {
+  readonly count: number;
+}
+
+/** updates ← s · updates. */
+export const scale = (s: number): GradientTransformation<Record<string, never>> => {
+  finite('scale', s);
+  return { init: () => ({}), update: (u, state) => [scaled(u, s), state] };
+};
+
+/** updates ← −lr(step) · updates: the descent step itself. */
+export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
+  if (typeof lr === 'number') finite('learning rate', lr, 0);
+  return {
+    init: () => ({ count: 0 }),
+    update: (u, { count }) => [scaled(u, -rateAt(lr, count)), { count: count + 1 }],
+  };
+};
+
+/** State of `traceMomentum`: the running velocity. */
+export interface MomentumState {
+  readonly velocity: Params;
+}
+
+/** v ← g + β v; updates ← v, or g + β v with Nesterov. */
+export const traceMomentum = (
+  beta: number,
+  nesterov = false,
+): GradientTransformation<MomentumState> => {
+  finite('momentum beta', beta, 0, 1);
+  return {
+    init: (params) => ({ velocity: zerosLike(params) }),
+    update: (g, { velocity }) => {
+      const v = zipParams(g, velocity, (gi, vi) => add(gi, mul(vi, beta)) as Matrix);
+      const u = nesterov ? zipParams(g, v, (gi, vi) => add(gi, mul(vi, beta)) as Matrix) : v;
+      return [u, { velocity: v }];
+    },
+  };
+};
+
+/** Options of `scaleByAdam` (Kingma & Ba's defaults). */
+export interface AdamOptions {
+  readonly b1?: number;
+  readonly b2?: number;
+  readonly eps?: number;
+}
+
+/** State of `scaleByAdam`: step count and the two moment estimates. */
+export interface AdamState {
+  readonly count: number;
+  readonly mu: Params;
+  readonly nu: Params;
+}
+
+/** m ← b1 m + (1−b1) g, v ← b2 v + (1−b2) g²; updates ← m̂ / (√v̂ + eps) with bias correction. */
+export const scaleByAdam = ({
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-8,
+}: AdamOptions = {}): GradientTransformation<AdamState> => {
+  finite('adam b1', b1, 0, 1);
+  finite('adam b2', b2, 0, 1);
+  finite('adam eps', eps, 0);
+  return {
+    init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
+    update: (g, { count, mu, nu }) => {
+      const t = count + 1;
+      const m = zipParams(g, mu, (gi, mi) => add(mul(mi, b1), mul(gi, 1 - b1)) as Matrix);
+      const v = zipParams(g, nu, (gi, vi) => add(mul(vi, b2), mul(square(gi), 1 - b2)) as Matrix);
+      const c1 = 1 - b1 ** t;
+      const c2 = 1 - b2 ** t;
+      const u = zipParams(
+        m,
+        v,
+        (mi, vi) => div(div(mi, c1), add(sqrt(div(vi, c2)), eps)) as Matrix,
+      );
+      return [u, { count: t, mu: m, nu: v }];
+    },
+  };
+};
+
+/** updates ← updates + λ ∂R(params), leaf by leaf; `where` picks leaves by path (default: all). */
+export const addRegulariser = (
+  reg: Regulariser,
+  lambda: number,
+  where: (path: string) => boolean = () => true,
+): GradientTransformation<Record<string, never>> => {
+  finite(`addRegulariser(${reg.name}) lambda`, lambda, 0);
+  return {
+    init: () => ({}),
+    update: (g, state, params) => {
+      if (lambda === 0) return [g, state];
+      const u = zipParams(g, params, (gi, p, path) =>
+        where(path) ? (add(gi, mul(reg.subgradient(p), lambda)) as Matrix) : gi,
+      );
+      return [u, state];
+    },
+  };
+};
+
+/** Clips updates so their global L2 norm is at most `maxNorm`. */
+export const clipByGlobalNorm = (
+  maxNorm: number,
+): GradientTransformation<Record<string, never>> => {
+  finite('clipByGlobalNorm', maxNorm, 0);
+  return {
+    init: () => ({}),
+    update: (g, state) => {
+      let sq = 0;
+      treeMap(g, (m: Matrix) => {
+        for (const v of m.to1DArray()) sq += v * v;
+        return m;
+      });
+      const norm = Math.sqrt(sq);
+      return [norm > maxNorm ? scaled(g, maxNorm / norm) : g, state];
+    },
+  };
+};

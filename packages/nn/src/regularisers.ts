@@ -1,0 +1,49 @@
+import { abs, alloc, type Matrix, rowsOf, scalar, sign, square, sum } from '@difftape/core';
+
+/** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
+export interface Regulariser {
+  readonly name: string;
+  readonly value: (leaf: Matrix) => number;
+  readonly subgradient: (leaf: Matrix) => Matrix;
+}
+
+/** Σ |x|, subgradient sign(x) with sign(0) = 0. */
+export const l1: Regulariser = {
+  name: 'l1',
+  value: (leaf) => scalar(sum(abs(leaf))),
+  subgradient: (leaf) => sign(leaf) as Matrix,
+};
+
+/** ½ Σ x², gradient x (so λ·l2 is weight decay λ). */
+export const l2: Regulariser = {
+  name: 'l2',
+  value: (leaf) => scalar(sum(square(leaf))) / 2,
+  subgradient: (leaf) => leaf.clone(),
+};
+
+/** Column sums of |W| and the first column where the largest is reached. */
+const maxAbsColumn = (w: Matrix): { column: number; value: number } => {
+  const sums = new Float64Array(w.columns);
+  for (const row of rowsOf(w)) for (let j = 0; j < row.length; j++) sums[j]! += Math.abs(row[j]!);
+  let column = 0;
+  for (let j = 1; j < sums.length; j++) if (sums[j]! > sums[column]!) column = j;
+  return { column, value: sums.length ? sums[column]! : 0 };
+};
+
+/**
+ * The report's L1 regulariser (section 1.7): for W (in × out), R(W) = maxⱼ Σᵢ |W[i,j]| (the induced
+ * 1-norm), with subgradient zero except column j* = argmax (first on ties), which holds sign(W[:, j*]).
+ * A one-row leaf (a bias) is a vector: R = Σ|b|, subgradient sign(b). sign(0) = 0 throughout.
+ */
+export const l1MaxColumn: Regulariser = {
+  name: 'l1MaxColumn',
+  value: (leaf) => (leaf.rows === 1 ? l1.value(leaf) : maxAbsColumn(leaf).value),
+  subgradient: (leaf) => {
+    if (leaf.rows === 1) return l1.subgradient(leaf);
+    const { column } = maxAbsColumn(leaf);
+    const [g, out] = alloc(leaf.rows, leaf.columns);
+    const ws = rowsOf(leaf);
+    for (let i = 0; i < leaf.rows; i++) out[i]![column] = Math.sign(ws[i]![column]!) || 0;
+    return g;
+  },
+};

@@ -1,0 +1,82 @@
+import { type Key, type Matrix, permutation, type Tensor, valueAndGrad } from '@difftape/core';
+import type { Layer, Params } from './layer.js';
+import type { GradientTransformation } from './optim/base.js';
+import { applyUpdates } from './optim/base.js';
+
+/** What a training step carries from one batch to the next. */
+export interface TrainState<S = unknown> {
+  readonly params: Params;
+  readonly optState: S;
+  /** Steps taken so far. */
+  readonly step: number;
+}
+
+/** A mini-batch: inputs (one sample a row) and targets for the loss. */
+export interface Batch<Y = ArrayLike<number>> {
+  readonly x: Matrix;
+  readonly y: Y;
+}
+
+/** A loss of the model's output and the batch targets, returning 1 × 1. */
+export type Loss<Y = ArrayLike<number>> = (output: Tensor, targets: Y) => Tensor;
+
+/** The fresh state for `params`. */
+export const initTrainState = <S>(
+  params: Params,
+  optimiser: GradientTransformation<S>,
+): TrainState<S> => ({
+  params,
+  optState: optimiser.init(params),
+  step: 0,
+});
+
+/**
+ * A pure training step: loss and gradient on the batch, the optimiser's updates, new parameters.
+ * Returns the next state and the batch loss (before the update).
+ */
+export const makeStep = <S, Y = ArrayLike<number>>(
+  model: Layer,
+  loss: Loss<Y>,
+  optimiser: GradientTransformation<S>,
+) => {
+  return (state: TrainState<S>, batch: Batch<Y>): [TrainState<S>, { loss: number }] => {
+    const [value, grads] = valueAndGrad((p: Params) => loss(model.apply(p, batch.x), batch.y))(
+      state.params,
+    );
+    const [updates, optState] = optimiser.update(grads as Params, state.optState, state.params);
+    return [
+      { params: applyUpdates(state.params, updates), optState, step: state.step + 1 },
+      { loss: value },
+    ];
+  };
+};
+
+/** Options of `batchIndices`. */
+export interface BatchOptions {
+  /** Keep the last, smaller batch instead of dropping it (the report drops it). */
+  readonly keepPartial?: boolean;
+  /** Visit samples in order instead of shuffling. */
+  readonly shuffle?: boolean;
+}
+
+/** One epoch's mini-batches as index arrays: a permutation from `key`, cut into `batchSize` pieces. */
+export const batchIndices = (
+  key: Key,
+  count: number,
+  batchSize: number,
+  options: BatchOptions = {},
+): Int32Array[] => {
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`batchIndices: batch size must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(count) && count >= 0))
+    throw new RangeError(`batchIndices: count must be a non-negative integer, got ${count}`);
+  const { keepPartial = false, shuffle = true } = options;
+  const order = shuffle ? permutation(key, count) : Int32Array.from({ length: count }, (_, i) => i);
+  const batches: Int32Array[] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(start + batchSize, count);
+    if (end - start < batchSize && !keepPartial) break;
+    batches.push(order.subarray(start, end));
+  }
+  return batches;
+};

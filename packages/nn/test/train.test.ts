@@ -1,0 +1,60 @@
+import { key, Matrix, normal, softmaxCrossEntropy } from '@difftape/core';
+import { describe, expect, it } from 'vitest';
+import { batchIndices, dense, initTrainState, makeStep, relu, serial, sgd } from '../src/index.js';
+
+describe('batchIndices', () => {
+  it('cuts a permutation into full batches, dropping the rest as the report does', () => {
+    const batches = batchIndices(key(0), 103, 10);
+    expect(batches).toHaveLength(10);
+    const seen = new Set(batches.flatMap((b) => Array.from(b)));
+    expect(seen.size).toBe(100);
+    expect(batchIndices(key(0), 103, 10, { keepPartial: true }).at(-1)).toHaveLength(3);
+    expect(Array.from(batchIndices(key(0), 5, 5, { shuffle: false })[0]!)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('is fixed by its key and differs between keys', () => {
+    expect(Array.from(batchIndices(key(1), 50, 50)[0]!)).toEqual(
+      Array.from(batchIndices(key(1), 50, 50)[0]!),
+    );
+    expect(Array.from(batchIndices(key(1), 50, 50)[0]!)).not.toEqual(
+      Array.from(batchIndices(key(2), 50, 50)[0]!),
+    );
+  });
+
+  it('names bad arguments', () => {
+    expect(() => batchIndices(key(0), 10, 0)).toThrow(
+      'batchIndices: batch size must be a positive integer, got 0',
+    );
+  });
+});
+
+describe('makeStep', () => {
+  const x = normal(key(7), 32, 4);
+  const y = Array.from({ length: 32 }, (_, i) => (x.get(i, 0) + x.get(i, 1) > 0 ? 1 : 0));
+  const model = serial(dense(8), relu, dense(2));
+
+  it('is pure and lowers the loss on a small problem', () => {
+    const step = makeStep(model, softmaxCrossEntropy, sgd(0.5));
+    const s0 = initTrainState(model.init(key(1), 4)[0], sgd(0.5));
+    const w0 = JSON.stringify(s0);
+    let state = s0;
+    const losses: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const [next, stats] = step(state, { x, y });
+      losses.push(stats.loss);
+      state = next;
+    }
+    expect(JSON.stringify(s0)).toBe(w0);
+    expect(state.step).toBe(200);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 4);
+  });
+
+  it('is deterministic: the same state and batch give bit-identical parameters', () => {
+    const step = makeStep(model, softmaxCrossEntropy, sgd(0.1));
+    const s0 = initTrainState(model.init(key(1), 4)[0], sgd(0.1));
+    const a = step(step(s0, { x, y })[0], { x, y })[0];
+    const b = step(step(s0, { x, y })[0], { x, y })[0];
+    expect(JSON.stringify(a.params)).toBe(JSON.stringify(b.params));
+    expect(a.params).not.toBeInstanceOf(Matrix);
+  });
+});
