@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 // The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fromFlat, Matrix, shapeString, type Tree, toFlat } from '@difftape/core';
 import * as t from 'io-ts';
-import { fromFlat, Matrix, shapeString, toFlat } from '../../core/src/matrix.js';
-import type { Tree } from '../../core/src/tree.js';
 import { decodeOrThrow, exactObject, NonNegativeInt, showValue } from './decode.js';
 import {
   type Dtype,
@@ -142,7 +141,7 @@ export const checkpointPaths = (path: string): { tensors: string; manifest: stri
     : path.endsWith('.json')
       ? path.slice(0, -'.json'.length)
       : undefined;
-  if (base === undefined || basename(base) === '') {
+  if (base === undefined || base === '' || /[\\/]$/.test(base)) {
     throw new Error(
       `checkpoint: ${path}: expected a path ending in .safetensors (or its .json manifest)`,
     );
@@ -211,15 +210,16 @@ const encodeNode = (
   return fail(path, `cannot save ${describe(x)}`);
 };
 
-/** Throws unless `x` survives JSON.stringify / JSON.parse unchanged (meta must be plain JSON). */
+/** Throws, naming the path, unless `x` is plain JSON (finite numbers, no undefined, no classes). */
 const checkJson = (x: unknown, path: string): void => {
   const bad = (what: string): never => {
     throw new TypeError(`checkpoint: meta${path === '' ? '' : `.${path}`}: ${what} is not JSON`);
   };
   if (typeof x === 'number') {
     if (!Number.isFinite(x)) bad(String(x));
-  } else if (Array.isArray(x)) x.forEach((y, i) => checkJson(y, joinPath(path, i)));
-  else if (isPlainObject(x)) for (const k of Object.keys(x)) checkJson(x[k], joinPath(path, k));
+  } else if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) checkJson(x[i], joinPath(path, i));
+  } else if (isPlainObject(x)) for (const k of Object.keys(x)) checkJson(x[k], joinPath(path, k));
   else if (x !== null && typeof x !== 'string' && typeof x !== 'boolean') bad(describe(x));
 };
 
@@ -429,7 +429,7 @@ export const loadCheckpoint = (path: string): LoadedCheckpoint => {
   const { tensors } = decodeSafetensors(bytes, paths.tensors);
   const used = new Set<string>();
   const take = (ref: TensorRef, at: string): Matrix => {
-    const where = `checkpoint: ${paths.tensors}: tensor "${ref.tensor}" (${at === '' ? 'root' : at})`;
+    const where = `checkpoint: ${paths.tensors}: tensor "${ref.tensor}" (${at})`;
     const tensor = tensors.get(ref.tensor);
     if (tensor === undefined) throw new Error(`${where} is named in the manifest but missing`);
     if (used.has(ref.tensor)) throw new Error(`${where} is named twice in the manifest`);
@@ -491,7 +491,9 @@ export const checkParamShapes = (
     } else if (Array.isArray(e)) {
       if (!Array.isArray(p) || p.length !== e.length)
         fail(`expected an array of ${e.length}, got ${describe(p)}`);
-      e.forEach((x, i) => walk((p as unknown[])[i], x, joinPath(path, i)));
+      e.forEach((x, i) => {
+        walk((p as unknown[])[i], x, joinPath(path, i));
+      });
     } else if (isPlainObject(e)) {
       if (!isPlainObject(p)) fail(`expected an object, got ${describe(p)}`);
       const have = p as Record<string, unknown>;

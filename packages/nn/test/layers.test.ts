@@ -112,7 +112,8 @@ describe('modelFromSpec', () => {
     const [a] = fromSpec.init(key(5), 784);
     const [b] = reportModel().init(key(5), 784);
     const la = treeFlatten(a).leaves;
-    treeFlatten(b).leaves.forEach((m, i) => expect(la[i]).toBeAllclose(m, { rtol: 0, atol: 0 }));
+    for (const [i, m] of treeFlatten(b).leaves.entries())
+      expect(la[i]).toBeAllclose(m, { rtol: 0, atol: 0 });
     expect(fromSpec.name).toBe('serial(dense(100), relu, dense(100), relu, dense(10))');
   });
 

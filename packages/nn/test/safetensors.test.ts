@@ -26,20 +26,16 @@ const double = fc.oneof(
 );
 
 const tensor = (name: string, dtype: 'F64' | 'F32') =>
-  fc
-    .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
-    .chain(([r, c]) =>
-      fc
-        .array(double, { minLength: r * c, maxLength: r * c })
-        .map(
-          (values): TensorToWrite => ({
-            name,
-            dtype,
-            shape: [r, c],
-            data: Float64Array.from(values),
-          }),
-        ),
-    );
+  fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).chain(([r, c]) =>
+    fc.array(double, { minLength: r * c, maxLength: r * c }).map(
+      (values): TensorToWrite => ({
+        name,
+        dtype,
+        shape: [r, c],
+        data: Float64Array.from(values),
+      }),
+    ),
+  );
 
 const tensors = (dtype: 'F64' | 'F32') =>
   fc

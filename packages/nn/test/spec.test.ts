@@ -5,7 +5,6 @@ import {
   decodeModelSpec,
   denseUnits,
   ModelSpec,
-  type ModelSpec as ModelSpecType,
   parseModelSpec,
   reportModelSpec,
 } from '../src/spec.js';
@@ -144,8 +143,8 @@ describe('parseModelSpec', () => {
 
   it('reports a JSON syntax error as one line', () => {
     const result = parseModelSpec('{"layers": [}');
-    expect(isLeft(result)).toBe(true);
-    const lines = (result as ReturnType<typeof left<string[]>>).left;
+    if (!isLeft(result)) throw new Error('expected a syntax error');
+    const lines = result.left;
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^invalid JSON: /);
   });
@@ -158,7 +157,3 @@ describe('parseModelSpec', () => {
     );
   });
 });
-
-// The exported type is usable as a plain value.
-const _typed: ModelSpecType = reportModelSpec;
-void _typed;

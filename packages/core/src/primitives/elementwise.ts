@@ -43,7 +43,7 @@ export const sigmoid: Op<Unary> = defineOp<Unary>({
 /** max(0, x), with relu′(0) = 0. */
 export const relu: Op<Unary> = defineOp<Unary>({
   name: 'relu',
-  forward: (x) => map(x, (v) => (v > 0 ? v : 0)),
+  forward: (x) => map(x, (v) => Math.max(v, 0)),
   // d relu(x) = [x > 0] dx
   vjp: [(g, _out, x) => mul(g, step(x))],
 });

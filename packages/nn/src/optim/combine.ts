@@ -1,9 +1,10 @@
 import type { GradientTransformation } from './base.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: each transformation keeps its own state type
+type AnyTransformation = GradientTransformation<any>;
+
 /** Transformations applied in order; the state is the array of their states. */
-export const chain = (
-  ...transforms: GradientTransformation<any>[]
-): GradientTransformation<unknown[]> => ({
+export const chain = (...transforms: AnyTransformation[]): GradientTransformation<unknown[]> => ({
   init: (params) => transforms.map((t) => t.init(params)),
   update: (updates, state, params) => {
     if (!Array.isArray(state) || state.length !== transforms.length) {

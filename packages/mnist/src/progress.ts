@@ -1,0 +1,54 @@
+import { SingleBar } from 'cli-progress';
+import type { EpochRecord } from './report/records.js';
+import type { TrainHooks } from './train.js';
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+
+/** One line summing up an epoch: losses and top-1 on both splits. */
+export const epochLine = (r: EpochRecord, epochs: number): string =>
+  `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  ` +
+  `train loss ${r.train.loss.toFixed(4)} top-1 ${pct(r.train.top1)}  ` +
+  `test loss ${r.test.loss.toFixed(4)} top-1 ${pct(r.test.top1)}` +
+  (r.epoch > 0 ? `  (${r.seconds.toFixed(1)} s)` : '  (before training)');
+
+/**
+ * Training progress on stderr: a live bar per epoch on a terminal, one plain line per epoch
+ * otherwise (logs, CI, pipes). Stdout stays free for the table or `--json`.
+ */
+export const progressHooks = (
+  epochs: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): TrainHooks & { stop(): void } => {
+  const live = stream.isTTY === true;
+  let bar: SingleBar | undefined;
+  let lossAvg = Number.NaN;
+  return {
+    onEpochStart: (epoch, steps, first) => {
+      if (!live) return;
+      lossAvg = Number.NaN;
+      bar = new SingleBar({
+        stream,
+        format: `epoch ${epoch}/${epochs} [{bar}] {value}/{total} steps | batch loss {loss} | {duration_formatted} elapsed, eta {eta_formatted}`,
+        barsize: 30,
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 200,
+      });
+      bar.start(steps, first, { loss: '-' });
+    },
+    onStep: (_epoch, done, loss) => {
+      if (!bar) return;
+      lossAvg = Number.isNaN(lossAvg) ? loss : 0.98 * lossAvg + 0.02 * loss;
+      if (done % 10 === 0) bar.update(done, { loss: lossAvg.toFixed(4) });
+    },
+    onEpochEnd: (record) => {
+      bar?.stop();
+      bar = undefined;
+      stream.write(`${epochLine(record, epochs)}\n`);
+    },
+    stop: () => {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+};

@@ -1,0 +1,195 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { foldIn, type Key, key, keyData, softmaxCrossEntropy, split } from '@difftape/core';
+import {
+  batchIndices,
+  initTrainState,
+  loadCheckpoint,
+  makeStep,
+  modelFromSpec,
+  type Params,
+  saveCheckpoint,
+  type TrainState,
+} from '@difftape/nn';
+import { makeOptimiser, type TrainConfig } from './config.js';
+import { type Dataset, gatherBatch, gatherLabels, type Splits } from './data.js';
+import { evaluate, splitMetrics } from './evaluate.js';
+import { appendRecord, type EpochRecord } from './report/records.js';
+import { writeFileAtomic } from './report/report.js';
+
+/** Files of a run folder. */
+export const runFiles = (runDir: string) => ({
+  config: join(runDir, 'config.json'),
+  metrics: join(runDir, 'metrics.jsonl'),
+  checkpoint: join(runDir, 'checkpoint.safetensors'),
+});
+
+/** What the training loop tells its caller as it goes (progress bars, logs). */
+export interface TrainHooks {
+  readonly onEpochStart?: (epoch: number, steps: number, firstStep: number) => void;
+  readonly onStep?: (epoch: number, stepInEpoch: number, loss: number) => void;
+  readonly onEpochEnd?: (record: EpochRecord) => void;
+  /** Polled between steps: true stops the run after saving a checkpoint it can resume from. */
+  readonly shouldStop?: () => boolean;
+}
+
+/** Where a run stopped: a finished epoch count and steps into the next one. */
+export interface Position {
+  readonly epoch: number;
+  readonly stepInEpoch: number;
+}
+
+/** The outcome of `train`. */
+export interface TrainResult {
+  readonly records: EpochRecord[];
+  readonly params: Params;
+  readonly checkpoint: string;
+  readonly interrupted: Position | null;
+}
+
+/** The two data splits cut to the config's sizes. */
+const sized = (data: Splits, config: TrainConfig): { train: Dataset; test: Dataset } => {
+  const cut = (ds: Dataset, n: number, what: string): Dataset => {
+    if (n > ds.count)
+      throw new RangeError(`${what} is ${n} but the data has only ${ds.count} samples`);
+    return n === ds.count
+      ? ds
+      : {
+          ...ds,
+          count: n,
+          images: ds.images.subarray(0, n * ds.rows * ds.cols),
+          labels: ds.labels.subarray(0, n),
+        };
+  };
+  return {
+    train: cut(data.train, config.trainSize, 'train size'),
+    test: cut(data.test, config.testSize, 'test size'),
+  };
+};
+
+/** Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch). */
+const runKeys = (seed: number): { init: Key; data: Key } => {
+  const [init, data] = split(key(seed), 2) as [Key, Key];
+  return { init, data };
+};
+
+/** Where to start: a fresh run, or the position and state stored in a run's checkpoint. */
+export interface Start {
+  readonly state: TrainState<unknown[]>;
+  readonly position: Position;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
+ * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
+ * exactly where it was: the result is bit-identical to an uninterrupted run.
+ */
+export const train = async (
+  config: TrainConfig,
+  data: Splits,
+  runDir: string,
+  hooks: TrainHooks = {},
+  resume?: Start,
+): Promise<TrainResult> => {
+  const files = runFiles(runDir);
+  const { train: trainSet, test: testSet } = sized(data, config);
+  const model = modelFromSpec(config.model);
+  const keys = runKeys(config.seed);
+  const stepsPerEpoch = batchIndices(keys.data, trainSet.count, config.batchSize).length;
+  if (stepsPerEpoch === 0)
+    throw new RangeError(
+      `batch size ${config.batchSize} is larger than the ${trainSet.count} training samples`,
+    );
+  const optimiser = makeOptimiser(config, stepsPerEpoch);
+  const step = makeStep(model, softmaxCrossEntropy, optimiser);
+  const records: EpochRecord[] = [];
+
+  const measure = (epoch: number, seconds: number, steps: number, params: Params): EpochRecord => {
+    const record: EpochRecord = {
+      epoch,
+      seconds,
+      steps,
+      train: splitMetrics(evaluate(model, params, trainSet)),
+      test: splitMetrics(evaluate(model, params, testSet)),
+    };
+    appendRecord(files.metrics, record);
+    records.push(record);
+    hooks.onEpochEnd?.(record);
+    return record;
+  };
+  const save = (state: TrainState<unknown[]>, position: Position) =>
+    saveCheckpoint(files.checkpoint, {
+      params: state.params,
+      optimiserState: state.optState,
+      spec: config.model,
+      meta: { ...position, step: state.step, key: keyData(keys.init), config },
+    });
+
+  let state: TrainState<unknown[]>;
+  let position: Position;
+  if (resume) {
+    ({ state, position } = resume);
+  } else {
+    mkdirSync(runDir, { recursive: true });
+    writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
+    state = initTrainState(model.init(keys.init, trainSet.rows * trainSet.cols)[0], optimiser);
+    position = { epoch: 0, stepInEpoch: 0 };
+    measure(0, 0, 0, state.params);
+    save(state, position);
+  }
+
+  for (let epoch = position.epoch + 1; epoch <= config.epochs; epoch++) {
+    const batches = batchIndices(foldIn(keys.data, epoch), trainSet.count, config.batchSize);
+    const first = epoch === position.epoch + 1 ? position.stepInEpoch : 0;
+    hooks.onEpochStart?.(epoch, batches.length, first);
+    const started = performance.now();
+    for (let s = first; s < batches.length; s++) {
+      const indices = batches[s]!;
+      const [next, stats] = step(state, {
+        x: gatherBatch(trainSet, indices),
+        y: gatherLabels(trainSet, indices),
+      });
+      state = next;
+      hooks.onStep?.(epoch, s + 1, stats.loss);
+      if (s % 25 === 24) await yieldToEventLoop(); // lets a Ctrl-C handler run
+      if (hooks.shouldStop?.() && s + 1 < batches.length) {
+        const stopped = { epoch: epoch - 1, stepInEpoch: s + 1 };
+        save(state, stopped);
+        return {
+          records,
+          params: state.params,
+          checkpoint: files.checkpoint,
+          interrupted: stopped,
+        };
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    measure(epoch, Number(seconds.toFixed(3)), state.step, state.params);
+    save(state, { epoch, stepInEpoch: 0 });
+    if (hooks.shouldStop?.() && epoch < config.epochs) {
+      return {
+        records,
+        params: state.params,
+        checkpoint: files.checkpoint,
+        interrupted: { epoch, stepInEpoch: 0 },
+      };
+    }
+  }
+  return { records, params: state.params, checkpoint: files.checkpoint, interrupted: null };
+};
+
+/** The state stored in a run's checkpoint, to pass to `train` as `resume`. */
+export const loadStart = (runDir: string): Start => {
+  const loaded = loadCheckpoint(runFiles(runDir).checkpoint);
+  const { epoch, stepInEpoch, step } = loaded.meta as {
+    epoch: number;
+    stepInEpoch: number;
+    step: number;
+  };
+  return {
+    state: { params: loaded.params as Params, optState: loaded.optimiserState as unknown[], step },
+    position: { epoch, stepInEpoch },
+  };
+};
