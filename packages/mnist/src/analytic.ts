@@ -80,7 +80,8 @@ const oneHotRows = (where: string, labels: ArrayLike<number> | Matrix, m: number
       );
     return rowsOfMatrix(labels);
   }
-  if (labels.length !== m) throw new RangeError(`${where}: ${m} samples but ${labels.length} labels`);
+  if (labels.length !== m)
+    throw new RangeError(`${where}: ${m} samples but ${labels.length} labels`);
   const y = zeros(m, k);
   for (let i = 0; i < m; i++) {
     const c = labels[i]!;
@@ -156,7 +157,8 @@ export const reportForward = (
 
 const asRow = (where: string, v: Matrix | readonly number[]): number[] => {
   if (!(v instanceof Matrix)) return v.slice();
-  if (v.rows !== 1) throw new RangeError(`${where}: expected one sample (1xK), got ${v.rows}x${v.columns}`);
+  if (v.rows !== 1)
+    throw new RangeError(`${where}: expected one sample (1xK), got ${v.rows}x${v.columns}`);
   return v.getRow(0);
 };
 
@@ -169,7 +171,10 @@ const dLossDyhatRow = (y: readonly number[], s: readonly number[]): number[] =>
   y.map((yk, k) => (yk === 0 ? 0 : -yk / s[k]!));
 
 /** ∇ŷ = −y / ŷ for one sample, before the batch mean (section 1.6); y and ŷ are 1 × K. */
-export const dLossDyhat = (y: Matrix | readonly number[], yhat: Matrix | readonly number[]): Matrix => {
+export const dLossDyhat = (
+  y: Matrix | readonly number[],
+  yhat: Matrix | readonly number[],
+): Matrix => {
   const ys = asRow('dLossDyhat', y);
   const ss = asRow('dLossDyhat', yhat);
   if (ys.length !== ss.length)

@@ -12,7 +12,14 @@ import {
 } from '@difftape/nn';
 import { Command, CommanderError, Option } from 'commander';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeTrainConfig, reportConfig, type TrainConfig, trainConfigFields } from './config.js';
+import {
+  decodeTrainConfig,
+  OPTIMIZERS,
+  reportConfig,
+  SCHEDULES,
+  type TrainConfig,
+  trainConfigFields,
+} from './config.js';
 import { loadIdxDir, type Splits } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
 import { decodeDigitPng, exportImages, loadImageDir } from './images.js';
@@ -134,13 +141,13 @@ dataOptions(
     )
     .addOption(
       new Option('--optimizer <name>', 'update rule')
-        .choices(['sgd', 'momentum', 'nesterov', 'adam'])
+        .choices(OPTIMIZERS)
         .default(reportConfig.optimizer),
     )
     .option('--beta <x>', 'momentum coefficient for momentum/nesterov', String(reportConfig.beta))
     .addOption(
       new Option('--schedule <name>', 'learning-rate schedule')
-        .choices(['constant', 'cosine'])
+        .choices(SCHEDULES)
         .default(reportConfig.schedule),
     )
     .option(

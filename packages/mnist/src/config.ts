@@ -20,15 +20,21 @@ import {
 } from '@difftape/nn';
 import * as t from 'io-ts';
 
-/** The optimisers the CLI offers. */
-export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam'] as const;
-/** One of `OPTIMIZERS`. */
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+const Optimizer = t.keyof(
+  { sgd: null, momentum: null, nesterov: null, adam: null },
+  'one of sgd, momentum, nesterov, adam',
+);
+const Schedule = t.keyof({ constant: null, cosine: null }, 'one of constant, cosine');
 
-/** Learning-rate schedules the CLI offers. */
-export const SCHEDULES = ['constant', 'cosine'] as const;
+/** The update rules the CLI offers. */
+export const OPTIMIZERS = Object.keys(Optimizer.keys) as OptimizerName[];
+/** One of `OPTIMIZERS`. */
+export type OptimizerName = t.TypeOf<typeof Optimizer>;
+
+/** The learning-rate schedules the CLI offers. */
+export const SCHEDULES = Object.keys(Schedule.keys) as ScheduleName[];
 /** One of `SCHEDULES`. */
-export type ScheduleName = (typeof SCHEDULES)[number];
+export type ScheduleName = t.TypeOf<typeof Schedule>;
 
 /** Everything that decides a training run; with the seed it fixes the run bit for bit. */
 export interface TrainConfig {
@@ -95,7 +101,7 @@ export const trainConfigFields = {
     'one of sgd, momentum, nesterov, adam',
   ),
   beta: Probability,
-  schedule: t.keyof({ constant: null, cosine: null }, 'one of constant, cosine'),
+  schedule: Schedule,
   seed: NonNegativeInt,
   trainSize: PositiveInt,
   testSize: PositiveInt,

@@ -1,0 +1,476 @@
+import {
+  arbEntries,
+  arbMatrix,
+  checkGrad,
+  relu as reluOp,
+  type Key,
+  key,
+  Matrix,
+  normal,
+  randomInts,
+  rawOf,
+  softmax,
+  softmaxCrossEntropy,
+  split,
+  type Tree,
+  treeFlatten,
+  valueAndGrad,
+  vjp,
+} from '@difftape/core';
+import {
+  addRegulariser,
+  applyUpdates,
+  chain,
+  dense,
+  type Layer,
+  l1MaxColumn,
+  modelFromSpec,
+  nll,
+  type Params,
+  relu,
+  reportModelSpec,
+  serial,
+  sgd,
+} from '@difftape/nn';
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  dLossDyhat,
+  l1MaxColumnSubgradient,
+  type MlpParams,
+  reluJacobian,
+  reportForward,
+  reportGradients,
+  reportUpdate,
+  softmaxJacobian,
+} from '../src/analytic.js';
+
+// Worst normwise relative differences seen, printed with ANALYTIC_STATS=1.
+const worst = { tapeNll: 0, tapeSce: 0, loss: 0, fd: 0, jacobian: 0, step: 0 };
+afterAll(() => {
+  if (process.env.ANALYTIC_STATS) console.log('analytic: worst relative differences', worst);
+});
+
+const maxAbs = (m: Matrix): number => m.to1DArray().reduce((s, v) => Math.max(s, Math.abs(v)), 0);
+
+/** max |a − e| ≤ rtol · max |e| + atol over the leaf; records max |a − e| / max |e| under `stat`. */
+const expectLeafClose = (
+  a: Matrix,
+  e: Matrix,
+  rtol: number,
+  atol: number,
+  stat: keyof typeof worst,
+  where: string,
+): void => {
+  expect([a.rows, a.columns], `${where}: shape`).toEqual([e.rows, e.columns]);
+  const ad = a.to1DArray();
+  const diff = e.to1DArray().reduce((s, v, i) => Math.max(s, Math.abs(ad[i]! - v)), 0);
+  const scale = maxAbs(e);
+  if (scale > 0) worst[stat] = Math.max(worst[stat], diff / scale);
+  expect(diff, `${where}: max |diff| ${diff} against max |expected| ${scale}`).toBeLessThanOrEqual(
+    rtol * scale + atol,
+  );
+};
+
+/** Every leaf of two trees of the same structure, compared with `expectLeafClose`. */
+const expectTreesClose = (
+  actual: unknown,
+  expected: unknown,
+  rtol: number,
+  atol: number,
+  stat: keyof typeof worst,
+): void => {
+  const a = treeFlatten(actual as Tree<Matrix>);
+  const e = treeFlatten(expected as Tree<Matrix>);
+  expect(a.paths).toEqual(e.paths);
+  e.leaves.forEach((leaf, i) => {
+    expectLeafClose(rawOf(a.leaves[i]!), leaf, rtol, atol, stat, e.paths[i]!);
+  });
+};
+
+interface Problem {
+  readonly widths: readonly number[];
+  readonly params: MlpParams;
+  readonly X: Matrix;
+  readonly labels: number[];
+}
+
+/** serial(dense(h₁), relu, ..., dense(K)) for widths [n, h₁, ..., K]. */
+const mlp = (widths: readonly number[]): Layer =>
+  serial(...widths.slice(1, -1).flatMap((h) => [dense(h), relu]), dense(widths.at(-1)!));
+
+/**
+ * Small MLPs of 0–3 hidden layers (input 4–8, hidden 3–6, K 3–5, batch 1–6). Weights lie in
+ * ±1/fan-in and biases in ±0.5 so logits stay within a few units: the softmax never saturates, and
+ * 1 − ŷ keeps enough digits for relative comparisons.
+ */
+const arbProblem: fc.Arbitrary<Problem> = fc
+  .record({
+    n: fc.integer({ min: 4, max: 8 }),
+    hidden: fc.array(fc.integer({ min: 3, max: 6 }), { maxLength: 3 }),
+    k: fc.integer({ min: 3, max: 5 }),
+    m: fc.integer({ min: 1, max: 6 }),
+  })
+  .chain(({ n, hidden, k, m }) => {
+    const widths = [n, ...hidden, k];
+    const layers = widths.slice(1).map((out, i) => {
+      const r = 1 / widths[i]!;
+      return fc.record({
+        W: arbEntries(widths[i]!, out, { min: -r, max: r }),
+        b: arbEntries(1, out, { min: -0.5, max: 0.5 }),
+      });
+    });
+    return fc
+      .record({
+        layers: fc.tuple(...layers),
+        X: arbEntries(m, n, { min: -1, max: 1 }),
+        labels: fc.array(fc.integer({ min: 0, max: k - 1 }), { minLength: m, maxLength: m }),
+      })
+      .map(({ layers: ls, X, labels }) => ({
+        widths,
+        params: ls.flatMap((l, i) => (i < ls.length - 1 ? [l, {}] : [l])) as MlpParams,
+        X,
+        labels,
+      }));
+  });
+
+/** Smallest |z| over all ReLU inputs: finite differences need it well above their step. */
+const minAbsPreActivation = ({ params, X }: Problem): number => {
+  const { inputs } = reportForward(params, X);
+  let min = Number.POSITIVE_INFINITY;
+  params.forEach((p, i) => {
+    if (!('W' in p)) for (const v of inputs[i]!.to1DArray()) min = Math.min(min, Math.abs(v));
+  });
+  return min;
+};
+
+const tapeNll = ({ widths, params, X, labels }: Problem) => {
+  const model = mlp(widths);
+  return valueAndGrad((p: Params) => nll(softmax(model.apply(p, X)), labels))(params as Params);
+};
+const tapeSce = ({ widths, params, X, labels }: Problem) => {
+  const model = mlp(widths);
+  return valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, X), labels))(
+    params as Params,
+  );
+};
+
+/** A fresh copy of params with one entry of one leaf moved by delta. */
+const nudged = (params: MlpParams, layer: number, leaf: 'W' | 'b', i: number, j: number, d: number) =>
+  params.map((p, l) => {
+    if (l !== layer || !('W' in p)) return p;
+    const m = p[leaf].clone();
+    m.set(i, j, m.get(i, j) + d);
+    return { ...p, [leaf]: m };
+  }) as MlpParams;
+
+/** Central differences of the report's own loss, entry by entry (eps 1e-6). */
+const centralDifferences = ({ params, X, labels }: Problem, eps = 1e-6) =>
+  params.map((p, l) => {
+    if (!('W' in p)) return {};
+    const grad = (leaf: 'W' | 'b') => {
+      const out = new Matrix(p[leaf].rows, p[leaf].columns);
+      for (let i = 0; i < out.rows; i++) {
+        for (let j = 0; j < out.columns; j++) {
+          const plus = reportForward(nudged(params, l, leaf, i, j, eps), X, labels).loss!;
+          const minus = reportForward(nudged(params, l, leaf, i, j, -eps), X, labels).loss!;
+          out.set(i, j, (plus - minus) / (2 * eps));
+        }
+      }
+      return out;
+    };
+    return { W: grad('W'), b: grad('b') };
+  });
+
+describe('reportGradients (section 1.6) against the tape', () => {
+  test.prop([arbProblem])(
+    'equals valueAndGrad of nll(softmax(·)) and of softmaxCrossEntropy, leaf by leaf',
+    (problem) => {
+      const { loss, grads } = reportGradients(problem.params, problem.X, problem.labels);
+      const [lossNll, gNll] = tapeNll(problem);
+      const [lossSce, gSce] = tapeSce(problem);
+      for (const tapeLoss of [lossNll, lossSce]) {
+        const rel = Math.abs(tapeLoss - loss) / Math.abs(loss);
+        worst.loss = Math.max(worst.loss, rel);
+        expect(tapeLoss).toBeAllclose(loss, { rtol: 1e-12, atol: 0 });
+      }
+      expectTreesClose(gNll, grads, 1e-10, 0, 'tapeNll');
+      expectTreesClose(gSce, grads, 1e-10, 0, 'tapeSce');
+    },
+  );
+
+  it('agrees at a ReLU kink: z = 0 exactly has derivative 0 in both', () => {
+    const W1 = Matrix.from1DArray(2, 3, [1, -1, 0.5, 2, 0.25, -1]);
+    const params: MlpParams = [
+      { W: W1, b: Matrix.from1DArray(1, 3, [0, 0, 0.1]) },
+      {},
+      { W: Matrix.from1DArray(3, 3, [1, -2, 0.5, 0.3, 1, -1, 2, 0.1, 0.4]), b: new Matrix(1, 3) },
+    ];
+    const problem = { widths: [2, 3, 3], params, X: Matrix.from1DArray(2, 2, [0, 0, 1, 1]), labels: [2, 0] };
+    expect(reportForward(params, problem.X).inputs[1]!.getRow(0)).toEqual([0, 0, 0.1]);
+    const { grads } = reportGradients(params, problem.X, problem.labels);
+    expectTreesClose(tapeNll(problem)[1], grads, 1e-10, 0, 'tapeNll');
+    expectTreesClose(tapeSce(problem)[1], grads, 1e-10, 0, 'tapeSce');
+  });
+
+  test.prop([arbProblem])('∇ŷ = −y/ŷ per sample; the tape carries the 1/m of the mean', (problem) => {
+    const { probs } = reportForward(problem.params, problem.X);
+    const m = probs.rows;
+    const [, pullback] = vjp((p: Matrix) => nll(p, problem.labels), probs);
+    const tape = rawOf(pullback(Matrix.ones(1, 1)));
+    for (let s = 0; s < m; s++) {
+      const y = probs.getRow(s).map((_, k) => (k === problem.labels[s] ? 1 : 0));
+      const perSample = dLossDyhat(y, probs.getRow(s)).getRow(0);
+      expect(tape.getRow(s)).toBeAllclose(
+        perSample.map((v) => v / m),
+        { rtol: 1e-14, atol: 0 },
+      );
+    }
+  });
+});
+
+describe('reportGradients against central differences', () => {
+  test.prop([arbProblem], { numRuns: 40 })(
+    'the tape passes checkGrad and the analytic gradient matches its own central differences',
+    (problem) => {
+      // eps = 1e-6 moves a pre-activation by at most ~1e-5: keep every ReLU input 1e-4 off its kink.
+      fc.pre(minAbsPreActivation(problem) > 1e-4);
+      const model = mlp(problem.widths);
+      const report = checkGrad(
+        (p: Params) => nll(softmax(model.apply(p, problem.X)), problem.labels),
+        problem.params as Params,
+        { mode: 'full' },
+      );
+      expect(report.ok, report.message).toBe(true);
+      const { grads } = reportGradients(problem.params, problem.X, problem.labels);
+      expectTreesClose(grads, centralDifferences(problem), 1e-6, 1e-9, 'fd');
+    },
+  );
+});
+
+describe('the Jacobians one at a time', () => {
+  test.prop([arbMatrix({ rows: [1, 4], cols: [2, 6], min: -5, max: 5 })])(
+    'softmaxJacobian(s) = diag(s) − s sᵀ equals the tape’s, row by row of vjp(softmax, z)',
+    (z) => {
+      for (let r = 0; r < z.rows; r++) {
+        const row = Matrix.rowVector(z.getRow(r));
+        const k = row.columns;
+        const [s, pullback] = vjp((x: Matrix) => softmax(x), row);
+        const tapeJ = new Matrix(
+          Array.from({ length: k }, (_, i) => {
+            const basis = new Matrix(1, k);
+            basis.set(0, i, 1);
+            return rawOf(pullback(basis)).getRow(0);
+          }),
+        );
+        expectLeafClose(tapeJ, softmaxJacobian(rawOf(s)), 1e-12, 1e-16, 'jacobian', `row ${r}`);
+      }
+    },
+  );
+
+  test.prop([
+    arbMatrix({ rows: [1, 4], cols: [1, 6] }),
+    fc.array(fc.constantFrom(0, -0, 1, -1), { maxLength: 6 }),
+  ])('reluJacobian(z) = diag(z > 0) equals the tape’s, zeros included', (z, extra) => {
+    const rows = z.to2DArray().map((r) => [...r, ...extra]);
+    for (const r of rows) {
+      const row = Matrix.rowVector(r);
+      const [, pullback] = vjp((x: Matrix) => reluOp(x), row);
+      const tapeJ = new Matrix(
+        r.map((_, i) => {
+          const basis = new Matrix(1, r.length);
+          basis.set(0, i, 1);
+          return rawOf(pullback(basis)).getRow(0);
+        }),
+      );
+      expect(reluJacobian(row).to2DArray()).toEqual(tapeJ.to2DArray().map((x) => x.map((v) => v + 0)));
+    }
+  });
+
+  it('reluJacobian puts 1 on the diagonal where z > 0 only', () => {
+    expect(reluJacobian([-1, 0, 2, -0, 1e-300]).to2DArray()).toEqual([
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 1, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 1],
+    ]);
+  });
+});
+
+/** The report's `regularized_gradient`: round((w + c)/(|w| + c)) in place of sign(w), c = 1e-6. */
+const reportRegularizedGradient = (w: Matrix): Matrix => {
+  const c = 1e-6;
+  const roundSign = (v: number) => Math.round((v + c) / (Math.abs(v) + c));
+  const rows = w.to2DArray();
+  if (w.rows === 1) return new Matrix([rows[0]!.map(roundSign)]);
+  const norms = rows[0]!.map((_, j) => rows.reduce((s, r) => s + Math.abs(r[j]!), 0));
+  const jStar = norms.indexOf(Math.max(...norms));
+  return new Matrix(rows.map((r) => r.map((v, j) => (j === jStar ? roundSign(v) : 0))));
+};
+
+describe('l1MaxColumnSubgradient (section 1.7)', () => {
+  const smallInts = fc
+    .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }))
+    .chain(([r, c]) =>
+      fc
+        .array(fc.integer({ min: -2, max: 2 }), { minLength: r * c, maxLength: r * c })
+        .map((vs) => Matrix.from1DArray(r, c, vs)),
+    );
+
+  test.prop([fc.oneof(smallInts, arbMatrix({ rows: [1, 6], cols: [1, 6] }))])(
+    'equals nn’s l1MaxColumn.subgradient, ties and zeros included',
+    (w) => {
+      expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual(
+        l1MaxColumn.subgradient(w).to2DArray(),
+      );
+    },
+  );
+
+  it('takes the first column on ties, sign(0) = 0, and sign(b) for a bias', () => {
+    const w = Matrix.from1DArray(3, 3, [0, 2, -2, 2, 0, 0, -1, -1, 1]);
+    expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [-1, 0, 0],
+    ]);
+    expect(l1MaxColumnSubgradient(Matrix.rowVector([0.5, 0, -3])).to2DArray()).toEqual([
+      [1, 0, -1],
+    ]);
+  });
+
+  test.prop([arbMatrix({ rows: [1, 6], cols: [1, 6], awayFrom: [0], margin: 1e-5 })])(
+    'agrees with the report’s rounding trick away from 0',
+    (w) => {
+      expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual(
+        reportRegularizedGradient(w).to2DArray(),
+      );
+    },
+  );
+
+  it('departs from the report’s code at 0 and tiny negatives (DESIGN.md: sign(0) = 0)', () => {
+    const b = Matrix.rowVector([0, -1e-7, -1e-6]);
+    expect(reportRegularizedGradient(b).to2DArray()).toEqual([[1, 1, 0]]);
+    expect(l1MaxColumnSubgradient(b).to2DArray()).toEqual([[0, -1, -1]]);
+  });
+});
+
+describe('reportUpdate (section 1.8) against nn’s optimiser', () => {
+  const sgdL1Step = (params: MlpParams, grads: unknown, lr: number, lambda: number) => {
+    const opt = chain(addRegulariser(l1MaxColumn, lambda), sgd(lr));
+    const p = params as Params;
+    const [updates] = opt.update(grads as Params, opt.init(p), p);
+    return applyUpdates(p, updates);
+  };
+
+  test.prop([
+    arbProblem,
+    fc.double({ min: 1e-3, max: 0.5, noNaN: true }),
+    fc.double({ min: 0, max: 0.1, noNaN: true }),
+  ])(
+    'chain(addRegulariser(l1MaxColumn, λ), sgd(η)) with tape grads = reportUpdate with analytic grads',
+    (problem, lr, lambda) => {
+      const [, tapeGrads] = tapeSce(problem);
+      const { grads } = reportGradients(problem.params, problem.X, problem.labels);
+      const expected = reportUpdate(problem.params, grads, lr, lambda);
+      expectTreesClose(sgdL1Step(problem.params, tapeGrads, lr, lambda), expected, 1e-12, 0, 'step');
+    },
+  );
+
+  it('moves each weight by −η(∇W + λ ∂R(W)) on a hand example', () => {
+    const params: MlpParams = [
+      { W: Matrix.from1DArray(2, 2, [1, -3, 2, 0]), b: Matrix.rowVector([0, -0.5]) },
+    ];
+    const grads: MlpParams = [
+      { W: Matrix.from1DArray(2, 2, [0.1, 0.2, 0.3, 0.4]), b: Matrix.rowVector([1, 1]) },
+    ];
+    const [next] = reportUpdate(params, grads, 0.5, 0.1) as [{ W: Matrix; b: Matrix }];
+    // column norms 3, 3 → j* = 0: ∂R = [[1, 0], [1, 0]]; bias ∂R = [0, −1]
+    expect(next.W).toBeAllclose(Matrix.from1DArray(2, 2, [0.9, -3.1, 1.8, -0.2]), { rtol: 1e-15 });
+    expect(next.b).toBeAllclose(Matrix.rowVector([-0.5, -0.95]), { rtol: 1e-15 });
+  });
+});
+
+describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
+  const [kInit, kX, kY] = split(key(6850), 3) as [Key, Key, Key];
+  const model = modelFromSpec(reportModelSpec);
+  const [initial] = model.init(kInit, 784);
+  const params = initial as unknown as MlpParams;
+  const X = normal(kX, 50, 784);
+  const labels = Array.from(randomInts(kY, 50, 10));
+  const problem: Problem = { widths: [784, 100, 100, 10], params, X, labels };
+  const analytic = reportGradients(params, X, labels);
+
+  it('tape and analytic gradients agree to 1e-10 on both loss forms', () => {
+    const [lossNll, gNll] = tapeNll(problem);
+    const [lossSce, gSce] = tapeSce(problem);
+    expect(lossNll).toBeAllclose(analytic.loss, { rtol: 1e-12, atol: 0 });
+    expect(lossSce).toBeAllclose(analytic.loss, { rtol: 1e-12, atol: 0 });
+    expectTreesClose(gNll, analytic.grads, 1e-10, 0, 'tapeNll');
+    expectTreesClose(gSce, analytic.grads, 1e-10, 0, 'tapeSce');
+  });
+
+  it('both match central differences along random directions', () => {
+    const report = checkGrad((p: Params) => softmaxCrossEntropy(model.apply(p, X), labels), initial, {
+      mode: 'directions',
+      directions: 2,
+      key: key(1),
+    });
+    expect(report.ok, report.message).toBe(true);
+    // ⟨∇L, u⟩ against (L(p + εu) − L(p − εu)) / 2ε for one Gaussian direction u over all leaves,
+    // checking the ReLU on/off pattern is the same at p ± εu (no kink crossed).
+    const eps = 1e-6;
+    const dirKeys = split(key(2), 6);
+    const directions = params.map((p, l) =>
+      'W' in p
+        ? { W: normal(dirKeys[l]!, p.W.rows, p.W.columns), b: normal(dirKeys[l + 1]!, 1, p.b.columns) }
+        : {},
+    ) as MlpParams;
+    const moved = (t: number) =>
+      params.map((p, l) => {
+        const d = directions[l]!;
+        if (!('W' in p) || !('W' in d)) return p;
+        return { W: Matrix.add(p.W, Matrix.mul(d.W, t)), b: Matrix.add(p.b, Matrix.mul(d.b, t)) };
+      }) as MlpParams;
+    const pattern = (ps: MlpParams) =>
+      reportForward(ps, X)
+        .inputs.filter((_, i) => !('W' in params[i]!))
+        .map((z) => z.to1DArray().map((v) => v > 0));
+    expect(pattern(moved(eps))).toEqual(pattern(params));
+    expect(pattern(moved(-eps))).toEqual(pattern(params));
+    const numeric =
+      (reportForward(moved(eps), X, labels).loss! - reportForward(moved(-eps), X, labels).loss!) /
+      (2 * eps);
+    const a = treeFlatten(analytic.grads as Tree<Matrix>).leaves;
+    const u = treeFlatten(directions as Tree<Matrix>).leaves;
+    const directional = a.reduce(
+      (s, g, i) => s + g.to1DArray().reduce((t, v, j) => t + v * u[i]!.to1DArray()[j]!, 0),
+      0,
+    );
+    worst.fd = Math.max(worst.fd, Math.abs(directional - numeric) / Math.abs(numeric));
+    expect(directional).toBeAllclose(numeric, { rtol: 1e-6, atol: 0 });
+  });
+
+  it('one SGD + L1 step (η 0.05, λ 0.001) through nn equals reportUpdate', () => {
+    const [, gSce] = tapeSce(problem);
+    const opt = chain(addRegulariser(l1MaxColumn, 0.001), sgd(0.05));
+    const [updates] = opt.update(gSce as Params, opt.init(initial), initial);
+    const expected = reportUpdate(params, analytic.grads, 0.05, 0.001);
+    expectTreesClose(applyUpdates(initial, updates), expected, 1e-12, 0, 'step');
+  });
+});
+
+describe('errors', () => {
+  it('names the entry and the shapes that do not chain', () => {
+    const params: MlpParams = [{ W: new Matrix(3, 2), b: new Matrix(1, 2) }];
+    expect(() => reportGradients(params, new Matrix(1, 4), [0])).toThrow(
+      'reportGradients: params[0] expects W 4xN and b 1xN, got W 3x2 and b 1x2',
+    );
+    expect(() => reportForward([{ W: new Matrix(2, 2) } as never], new Matrix(1, 2))).toThrow(
+      'reportForward: params[0] must be {W, b} (a dense layer) or {} (a ReLU), got keys [W]',
+    );
+    expect(() => reportGradients([{ W: new Matrix(2, 2), b: new Matrix(1, 2) }], new Matrix(1, 2), [2])).toThrow(
+      'reportGradients: label 0 is 2, expected an integer in [0, 2)',
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import {
+  add,
+  arbMatrix,
+  checkGrad,
+  filled,
+  grad,
+  key,
+  matmul,
+  normal,
+  relu,
+  softmaxCrossEntropy,
+  split,
+  type Tensor,
+} from '@difftape/core';
+import {
+  addRegulariser,
+  chain,
+  dense,
+  normal as init,
+  initTrainState,
+  l1MaxColumn,
+  makeStep,
+  relu as reluLayer,
+  serial,
+  sgd,
+} from '@difftape/nn';
+import { describe, expect, it } from 'vitest';
+
+/** The README's examples, run as written (kept in step by the check on the README text below). */
+describe("the README's examples", () => {
+  type Params = { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor };
+  const [k1, k2] = split(key(0), 2);
+  const params: Params = {
+    W1: normal(k1!, 4, 8, 0.5),
+    b1: filled(1, 8, 0),
+    W2: normal(k2!, 8, 3, 0.5),
+    b2: filled(1, 3, 0),
+  };
+  const x = normal(key(1), 16, 4);
+  const labels = Array.from({ length: 16 }, (_, i) => i % 3);
+  const loss = (p: Params) =>
+    softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);
+
+  it('grad returns matrices in the structure of the parameters', () => {
+    const g = grad(loss)(params);
+    expect(Object.keys(g).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
+    expect([g.W1.rows, g.W1.columns]).toEqual([4, 8]);
+    const report = checkGrad(loss, params);
+    expect(report.ok, report.message).toBe(true);
+    expect(arbMatrix).toBeTypeOf('function');
+  });
+
+  it('the nn version takes a step with the report update rule and lowers the loss', () => {
+    const model = serial(dense(8, { init: init(0.5) }), reluLayer, dense(3));
+    const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05));
+    const step = makeStep(model, softmaxCrossEntropy, optimiser);
+    let state = initTrainState(model.init(key(2), 4)[0], optimiser);
+    const [next, first] = step(state, { x, y: labels });
+    state = next;
+    for (let i = 0; i < 50; i++) [state] = step(state, { x, y: labels });
+    expect(step(state, { x, y: labels })[1].loss).toBeLessThan(first.loss);
+  });
+
+  it('the README still shows these examples', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const line of [
+      'const loss = (p: Params) => softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);',
+      'const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05)); // W ← W − η(∇W + λ∂R(W))',
+      'const report = checkGrad(loss, params);',
+    ]) {
+      expect(readme).toContain(line);
+    }
+  });
+});
