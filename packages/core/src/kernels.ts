@@ -35,29 +35,73 @@ export const map = (x: Matrix, f: (v: number) => number): Matrix => {
   return m;
 };
 
-/** f applied entrywise to a and b broadcast together (rows or columns of size 1, or numbers). */
-export const zip = (
-  op: string,
-  a: Operand,
-  b: Operand,
-  f: (x: number, y: number) => number,
-): Matrix => {
-  const [rows, cols] = broadcastShape(op, a, b);
-  const [m, out] = alloc(rows, cols);
+/**
+ * One output row of a binary op: dst[j] = a[j·as] ∘ b[j·bs], where a step of 0 repeats a column
+ * vector's (or a number's) single entry. Written out per op so the inner loop has no call in it.
+ */
+export type RowKernel = (
+  dst: Float64Array,
+  a: Float64Array,
+  as: number,
+  b: Float64Array,
+  bs: number,
+) => void;
+
+/** A row kernel from an expression; the same-shape loop is kept separate so V8 can vectorise it. */
+const rowKernel =
+  (same: RowKernel, strided: RowKernel): RowKernel =>
+  (dst, a, as, b, bs) =>
+    as === 1 && bs === 1 ? same(dst, a, 1, b, 1) : strided(dst, a, as, b, bs);
+
+/** Row kernels of the arithmetic ops. */
+export const rows = {
+  add: rowKernel(
+    (d, a, _, b) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! + b[j]!;
+    },
+    (d, a, as, b, bs) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j * as]! + b[j * bs]!;
+    },
+  ),
+  sub: rowKernel(
+    (d, a, _, b) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! - b[j]!;
+    },
+    (d, a, as, b, bs) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j * as]! - b[j * bs]!;
+    },
+  ),
+  mul: rowKernel(
+    (d, a, _, b) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! * b[j]!;
+    },
+    (d, a, as, b, bs) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j * as]! * b[j * bs]!;
+    },
+  ),
+  div: rowKernel(
+    (d, a, _, b) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! / b[j]!;
+    },
+    (d, a, as, b, bs) => {
+      for (let j = 0; j < d.length; j++) d[j] = a[j * as]! / b[j * bs]!;
+    },
+  ),
+  /** The first operand, broadcast: how a cotangent is spread back over a reduced axis. */
+  first: (d: Float64Array, a: Float64Array, as: number) => {
+    for (let j = 0; j < d.length; j++) d[j] = a[j * as]!;
+  },
+} satisfies Record<string, RowKernel>;
+
+/** `kernel` applied row by row to a and b broadcast together (rows or columns of size 1, or numbers). */
+export const zip = (op: string, a: Operand, b: Operand, kernel: RowKernel): Matrix => {
+  const [rowCount, cols] = broadcastShape(op, a, b);
+  const [m, out] = alloc(rowCount, cols);
   const rowAt = operandRows(a);
   const rowBt = operandRows(b);
   const aStep = typeof a === 'number' || a.columns === 1 ? 0 : 1;
   const bStep = typeof b === 'number' || b.columns === 1 ? 0 : 1;
-  for (let i = 0; i < rows; i++) {
-    const ra = rowAt(i);
-    const rb = rowBt(i);
-    const dst = out[i]!;
-    if (aStep === 1 && bStep === 1) {
-      for (let j = 0; j < cols; j++) dst[j] = f(ra[j]!, rb[j]!);
-    } else {
-      for (let j = 0; j < cols; j++) dst[j] = f(ra[j * aStep]!, rb[j * bStep]!);
-    }
-  }
+  for (let i = 0; i < rowCount; i++) kernel(out[i]!, rowAt(i), aStep, rowBt(i), bStep);
   return m;
 };
 

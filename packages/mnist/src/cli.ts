@@ -15,6 +15,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   decodeTrainConfig,
   OPTIMIZERS,
+  optionalConfigFields,
   reportConfig,
   SCHEDULES,
   type TrainConfig,
@@ -47,7 +48,7 @@ const flagOf = (field: string): string =>
 const decodeFlags = (flags: Record<string, unknown>, base: TrainConfig): TrainConfig => {
   const config: Record<string, unknown> = { ...base };
   const problems: string[] = [];
-  for (const [field, codec] of Object.entries(trainConfigFields)) {
+  for (const [field, codec] of Object.entries({ ...trainConfigFields, ...optionalConfigFields })) {
     const raw = flags[field];
     if (raw === undefined || field === 'model') continue;
     const decoded = decodeWith(
@@ -144,6 +145,7 @@ dataOptions(
         .choices(OPTIMIZERS)
         .default(reportConfig.optimizer),
     )
+    .option('--weight-decay <x>', 'L2 weight decay on the weight matrices (not in the report)', '0')
     .option('--beta <x>', 'momentum coefficient for momentum/nesterov', String(reportConfig.beta))
     .addOption(
       new Option('--schedule <name>', 'learning-rate schedule')

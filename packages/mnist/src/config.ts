@@ -8,6 +8,7 @@ import {
   type GradientTransformation,
   type LearningRate,
   l1MaxColumn,
+  l2,
   ModelSpec,
   momentum,
   NonNegativeInt,
@@ -43,6 +44,8 @@ export interface TrainConfig {
   readonly lr: number;
   /** Weight of the report's L1 max-column regulariser on every parameter (0 turns it off). */
   readonly lambda: number;
+  /** L2 weight decay on the weight matrices (not the biases); 0 in the report. */
+  readonly weightDecay?: number;
   readonly optimizer: OptimizerName;
   /** Momentum's β (momentum and nesterov only). */
   readonly beta: number;
@@ -87,7 +90,14 @@ export const makeOptimiser = (
       : config.optimizer === 'adam'
         ? adam(lr)
         : momentum(lr, config.beta, { nesterov: config.optimizer === 'nesterov' });
-  return chain(addRegulariser(l1MaxColumn, config.lambda), base);
+  const isWeight = (path: string) => path.endsWith('W');
+  return config.weightDecay
+    ? chain(
+        addRegulariser(l1MaxColumn, config.lambda),
+        addRegulariser(l2, config.weightDecay, isWeight),
+        base,
+      )
+    : chain(addRegulariser(l1MaxColumn, config.lambda), base);
 };
 
 /** The codec of each config field, so CLI flags can be checked one by one. */
@@ -108,8 +118,15 @@ export const trainConfigFields = {
   model: ModelSpec,
 };
 
+/** Config fields that may be absent (added after the first runs were written). */
+export const optionalConfigFields = { weightDecay: NonNegativeNumber };
+
 /** The io-ts codec of a training config: what `config.json` holds and what CLI flags must decode to. */
-export const TrainConfigCodec = exactObject(trainConfigFields, {}, 'a training config');
+export const TrainConfigCodec = exactObject(
+  trainConfigFields,
+  optionalConfigFields,
+  'a training config',
+);
 
 /** A training config from untrusted JSON (a run's config.json); throws one line per problem. */
 export const decodeTrainConfig = (value: unknown, what: string): TrainConfig =>

@@ -45,7 +45,7 @@ import {
   softmaxJacobian,
 } from '../src/analytic.js';
 
-// Worst normwise relative differences seen, printed with ANALYTIC_STATS=1.
+// Worst relative differences seen (see `expectLeafClose`), printed with ANALYTIC_STATS=1.
 const worst = { tapeNll: 0, tapeSce: 0, loss: 0, fd: 0, jacobian: 0, step: 0 };
 afterAll(() => {
   if (process.env.ANALYTIC_STATS) console.log('analytic: worst relative differences', worst);
@@ -53,7 +53,11 @@ afterAll(() => {
 
 const maxAbs = (m: Matrix): number => m.to1DArray().reduce((s, v) => Math.max(s, Math.abs(v)), 0);
 
-/** max |a − e| ≤ rtol · max |e| + atol over the leaf; records max |a − e| / max |e| under `stat`. */
+/**
+ * A normwise relative test, max |a − e| ≤ rtol · max |e| + atol over the leaf; records
+ * max |a − e| / max(max |e|, atol / rtol) under `stat`. A 1e-300 floor excuses subnormal results
+ * (fast-check makes entries like 5e-324): they carry no relative precision.
+ */
 const expectLeafClose = (
   a: Matrix,
   e: Matrix,
@@ -66,23 +70,31 @@ const expectLeafClose = (
   const ad = a.to1DArray();
   const diff = e.to1DArray().reduce((s, v, i) => Math.max(s, Math.abs(ad[i]! - v)), 0);
   const scale = maxAbs(e);
-  if (scale > 0) worst[stat] = Math.max(worst[stat], diff / scale);
+  const floor = Math.max(scale, atol / rtol);
+  if (floor > 0) worst[stat] = Math.max(worst[stat], diff / floor);
   expect(diff, `${where}: max |diff| ${diff} against max |expected| ${scale}`).toBeLessThanOrEqual(
-    rtol * scale + atol,
+    rtol * scale + atol + 1e-300,
   );
 };
 
-/** Every leaf of two trees of the same structure, compared with `expectLeafClose`. */
+/**
+ * Every leaf of two trees of the same structure, compared with `expectLeafClose`; the leaves'
+ * atol is `treeAtol` × the largest |entry| of the whole expected tree. That floor is for
+ * gradients that cancel to ~0 (fast-check finds them: a batch whose mean of ŷ − y is 0, or W with
+ * equal columns so W·dz = c·Σ dz = 0): their rounding noise is relative to the other terms, not to
+ * themselves.
+ */
 const expectTreesClose = (
   actual: unknown,
   expected: unknown,
   rtol: number,
-  atol: number,
+  treeAtol: number,
   stat: keyof typeof worst,
 ): void => {
   const a = treeFlatten(actual as Tree<Matrix>);
   const e = treeFlatten(expected as Tree<Matrix>);
   expect(a.paths).toEqual(e.paths);
+  const atol = treeAtol * e.leaves.reduce((s, leaf) => Math.max(s, maxAbs(leaf)), 0);
   e.leaves.forEach((leaf, i) => {
     expectLeafClose(rawOf(a.leaves[i]!), leaf, rtol, atol, stat, e.paths[i]!);
   });
@@ -115,10 +127,13 @@ const arbProblem: fc.Arbitrary<Problem> = fc
     const widths = [n, ...hidden, k];
     const layers = widths.slice(1).map((out, i) => {
       const r = 1 / widths[i]!;
-      return fc.record({
-        W: arbEntries(widths[i]!, out, { min: -r, max: r }),
-        b: arbEntries(1, out, { min: -0.5, max: 0.5 }),
-      });
+      // A plain object: fc.record's null-prototype objects are not trees to treeFlatten.
+      return fc
+        .tuple(
+          arbEntries(widths[i]!, out, { min: -r, max: r }),
+          arbEntries(1, out, { min: -0.5, max: 0.5 }),
+        )
+        .map(([W, b]) => ({ W, b }));
     });
     return fc
       .record({
@@ -194,8 +209,8 @@ describe('reportGradients (section 1.6) against the tape', () => {
         worst.loss = Math.max(worst.loss, rel);
         expect(tapeLoss).toBeAllclose(loss, { rtol: 1e-12, atol: 0 });
       }
-      expectTreesClose(gNll, grads, 1e-10, 0, 'tapeNll');
-      expectTreesClose(gSce, grads, 1e-10, 0, 'tapeSce');
+      expectTreesClose(gNll, grads, 1e-10, 1e-14, 'tapeNll');
+      expectTreesClose(gSce, grads, 1e-10, 1e-14, 'tapeSce');
     },
   );
 
@@ -243,7 +258,7 @@ describe('reportGradients against central differences', () => {
       );
       expect(report.ok, report.message).toBe(true);
       const { grads } = reportGradients(problem.params, problem.X, problem.labels);
-      expectTreesClose(grads, centralDifferences(problem), 1e-6, 1e-9, 'fd');
+      expectTreesClose(grads, centralDifferences(problem), 1e-6, 1e-8, 'fd');
     },
   );
 });
@@ -373,7 +388,7 @@ describe('reportUpdate (section 1.8) against nn’s optimiser', () => {
       const [, tapeGrads] = tapeSce(problem);
       const { grads } = reportGradients(problem.params, problem.X, problem.labels);
       const expected = reportUpdate(problem.params, grads, lr, lambda);
-      expectTreesClose(sgdL1Step(problem.params, tapeGrads, lr, lambda), expected, 1e-12, 0, 'step');
+      expectTreesClose(sgdL1Step(problem.params, tapeGrads, lr, lambda), expected, 1e-12, 1e-14, 'step');
     },
   );
 
@@ -443,10 +458,10 @@ describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
       (2 * eps);
     const a = treeFlatten(analytic.grads as Tree<Matrix>).leaves;
     const u = treeFlatten(directions as Tree<Matrix>).leaves;
-    const directional = a.reduce(
-      (s, g, i) => s + g.to1DArray().reduce((t, v, j) => t + v * u[i]!.to1DArray()[j]!, 0),
-      0,
-    );
+    const directional = a.reduce((s, g, i) => {
+      const ui = u[i]!.to1DArray();
+      return s + g.to1DArray().reduce((t, v, j) => t + v * ui[j]!, 0);
+    }, 0);
     worst.fd = Math.max(worst.fd, Math.abs(directional - numeric) / Math.abs(numeric));
     expect(directional).toBeAllclose(numeric, { rtol: 1e-6, atol: 0 });
   });

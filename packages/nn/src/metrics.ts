@@ -1,6 +1,8 @@
 /**
  * Classification metrics: argmax, top-1 accuracy, confusion matrix, and the report's per-class
- * one-vs-rest error. Nothing here is task-specific; labels are integers in [0, classes).
+ * one-vs-rest error. Nothing here is task-specific; labels are integers in [0, classes). Each takes
+ * predicted classes or a score matrix (logits or probabilities); `classes` defaults to the score
+ * matrix's columns, or to 1 + the largest class seen.
  */
 
 /**
@@ -45,6 +47,25 @@ export const argmaxRows = (scores: ScoreMatrix): Int32Array => {
   return out;
 };
 
+/** Predicted classes, or scores (one row per sample) whose row-wise argmax is the prediction. */
+export type Predictions = ArrayLike<number> | ScoreMatrix;
+
+const isScores = (p: Predictions): p is ScoreMatrix =>
+  typeof (p as ScoreMatrix).get === 'function' && typeof (p as ScoreMatrix).columns === 'number';
+
+const classesOf = (predicted: Predictions, labels: ArrayLike<number>): number => {
+  if (isScores(predicted)) return predicted.columns;
+  let max = 0;
+  for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i]!, predicted[i]!);
+  return max + 1;
+};
+
+/** The classes and the predicted class of every sample, whichever form they came in. */
+const resolve = (predicted: Predictions, labels: ArrayLike<number>, classes?: number) => ({
+  classes: classes ?? classesOf(predicted, labels),
+  predicted: isScores(predicted) ? argmaxRows(predicted) : predicted,
+});
+
 const checkPair = (
   fn: string,
   predicted: ArrayLike<number>,
@@ -73,8 +94,9 @@ const checkPair = (
   }
 };
 
-/** Fraction of samples whose predicted class equals the label. */
-export const top1Accuracy = (predicted: ArrayLike<number>, labels: ArrayLike<number>): number => {
+/** Fraction of samples whose predicted class (or highest score) equals the label. */
+export const top1Accuracy = (scoresOrPredicted: Predictions, labels: ArrayLike<number>): number => {
+  const { predicted } = resolve(scoresOrPredicted, labels);
   checkPair('top1Accuracy', predicted, labels);
   let hits = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) hits++;
@@ -83,10 +105,11 @@ export const top1Accuracy = (predicted: ArrayLike<number>, labels: ArrayLike<num
 
 /** Counts `m[true][predicted]`: rows are the true class, columns the predicted class. */
 export const confusionMatrix = (
-  predicted: ArrayLike<number>,
+  scoresOrPredicted: Predictions,
   labels: ArrayLike<number>,
-  classes: number,
+  numClasses?: number,
 ): number[][] => {
+  const { predicted, classes } = resolve(scoresOrPredicted, labels, numClasses);
   checkPair('confusionMatrix', predicted, labels, classes);
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < labels.length; i++) m[labels[i]!]![predicted[i]!]!++;
@@ -100,10 +123,11 @@ export const confusionMatrix = (
  * 2 × (1 − top-1) / K: print top-1 beside it.
  */
 export const oneVsRestMetrics = (
-  predicted: ArrayLike<number>,
+  scoresOrPredicted: Predictions,
   labels: ArrayLike<number>,
-  classes: number,
+  numClasses?: number,
 ): OneVsRestMetrics => {
+  const { predicted, classes } = resolve(scoresOrPredicted, labels, numClasses);
   checkPair('oneVsRestMetrics', predicted, labels, classes);
   const cm = confusionMatrix(predicted, labels, classes);
   const n = labels.length;

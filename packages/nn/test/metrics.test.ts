@@ -1,3 +1,4 @@
+import { Matrix } from '@difftape/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
@@ -182,5 +183,16 @@ describe('properties', () => {
     const trace = cm.reduce((a, row, k) => a + row[k]!, 0);
     expect(total).toBe(s.labels.length);
     expect(trace / s.labels.length).toBe(top1Accuracy(s.predicted, s.labels));
+  });
+});
+
+describe('score matrices', () => {
+  it('take the row-wise argmax and default the classes to the columns', () => {
+    const scores = Matrix.from1DArray(3, 4, [0.1, 0.7, 0.1, 0.1, 2, 1, 0, -1, 0, 0, 0, 5]);
+    expect(top1Accuracy(scores, [1, 0, 2])).toBeCloseTo(2 / 3, 15);
+    expect(confusionMatrix(scores, [1, 0, 2])).toHaveLength(4);
+    const m = oneVsRestMetrics(scores, [1, 0, 2]);
+    expect(m.error).toEqual([0, 0, 1 / 3, 1 / 3]);
+    expect(oneVsRestMetrics([1, 0, 3], [1, 0, 2])).toEqual(m);
   });
 });

@@ -1,4 +1,4 @@
-import { type Operand, zip } from '../kernels.js';
+import { type Operand, rows, zip } from '../kernels.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { sumCols, sumRows } from './reduce.js';
@@ -18,7 +18,7 @@ export const unbroadcast = (g: Tensor, like: Tensor | number): Tensor => {
 /** a + b. */
 export const add: Op<Binary> = defineOp<Binary>({
   name: 'add',
-  forward: (a, b) => zip('add', a, b, (x, y) => x + y),
+  forward: (a, b) => zip('add', a, b, rows.add),
   // d(a + b) = da + db
   vjp: [(g, _out, a) => unbroadcast(g, a), (g, _out, _a, b) => unbroadcast(g, b)],
 });
@@ -26,7 +26,7 @@ export const add: Op<Binary> = defineOp<Binary>({
 /** a − b. */
 export const sub: Op<Binary> = defineOp<Binary>({
   name: 'sub',
-  forward: (a, b) => zip('sub', a, b, (x, y) => x - y),
+  forward: (a, b) => zip('sub', a, b, rows.sub),
   // d(a − b) = da − db
   vjp: [(g, _out, a) => unbroadcast(g, a), (g, _out, _a, b) => unbroadcast(neg(g), b)],
 });
@@ -34,7 +34,7 @@ export const sub: Op<Binary> = defineOp<Binary>({
 /** a ⊙ b, elementwise. */
 export const mul: Op<Binary> = defineOp<Binary>({
   name: 'mul',
-  forward: (a, b) => zip('mul', a, b, (x, y) => x * y),
+  forward: (a, b) => zip('mul', a, b, rows.mul),
   // d(a·b) = b·da + a·db
   vjp: [(g, _out, a, b) => unbroadcast(mul(g, b), a), (g, _out, a, b) => unbroadcast(mul(g, a), b)],
 });
@@ -42,7 +42,7 @@ export const mul: Op<Binary> = defineOp<Binary>({
 /** a / b, elementwise. */
 export const div: Op<Binary> = defineOp<Binary>({
   name: 'div',
-  forward: (a, b) => zip('div', a, b, (x, y) => x / y),
+  forward: (a, b) => zip('div', a, b, rows.div),
   // d(a/b) = da/b − (a/b)·db/b
   vjp: [
     (g, _out, a, b) => unbroadcast(div(g, b), a),
@@ -53,7 +53,7 @@ export const div: Op<Binary> = defineOp<Binary>({
 /** −x. */
 export const neg: Op<[Tensor]> = defineOp<[Tensor]>({
   name: 'neg',
-  forward: (x) => zip('neg', x, -1, (v, m) => v * m),
+  forward: (x) => zip('neg', x, -1, rows.mul),
   // d(−x) = −dx
   vjp: [(g) => neg(g)],
 });
@@ -67,7 +67,7 @@ export const broadcastAs: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
         `broadcastAs: cannot broadcast ${g.rows}x${g.columns} to ${like.rows}x${like.columns}`,
       );
     }
-    return zip('broadcastAs', g, like as Operand, (x) => x);
+    return zip('broadcastAs', g, like as Operand, rows.first);
   },
   // the values of `like` do not matter, only its shape
   vjp: [(g, _out, x) => unbroadcast(g, x), null],

@@ -1,0 +1,597 @@
+/**
+ * One training step of the report's workload, timed for difftape, a hand-written float64 baseline
+ * (bench/baseline.ts) and TensorFlow.js's pure-JS CPU backend (float32), interleaved in one run;
+ * then one epoch of difftape steps (and a run of tfjs steps) to show that no memory accumulates.
+ *
+ * Workload: 784-100-100-10 ReLU MLP (the report's N(0, 0.1) init), the first 50 MNIST training
+ * images (pixels / 255), mean softmax cross-entropy, one SGD step (lr 0.05) with the L1
+ * max-column regulariser (λ = 1e-4) on every leaf. Every timed call starts from the same
+ * parameters and batch (the steps are pure), so every call does the same work.
+ *
+ * Run: `node --expose-gc --import tsx bench/train-step.ts [--json] [--only a,b] [--no-memory]`.
+ * Without --expose-gc (e.g. `tsx bench/train-step.ts`) the script re-spawns itself with it.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type * as TF from '@tensorflow/tfjs-core';
+import {
+  fromFlat,
+  key,
+  type Matrix,
+  rowsOf,
+  softmaxCrossEntropy,
+  split,
+  toFlat,
+  valueAndGrad,
+} from '../packages/core/src/index.js';
+import { makeOptimiser, reportConfig } from '../packages/mnist/src/config.js';
+import { gatherBatch, gatherLabels, loadIdxDir } from '../packages/mnist/src/data.js';
+import {
+  batchIndices,
+  initTrainState,
+  makeStep,
+  modelFromSpec,
+  type Params,
+} from '../packages/nn/src/index.js';
+import { baselineStep, type DenseLayer, mlpLossAndGrad } from './baseline.js';
+import { type CompareOptions, type Contender, compareInterleaved } from './timing.js';
+
+type Tf = typeof TF;
+
+/** The contenders, by the name `--only` takes. */
+const CONTENDERS = {
+  difftape: 'difftape: makeStep (the training step)',
+  'difftape-grad': 'difftape: valueAndGrad only',
+  baseline: 'baseline: hand-written step',
+  'baseline-grad': 'baseline: hand-written grad only',
+  tfjs: 'tfjs cpu (float32): step',
+  'tfjs-grad': 'tfjs cpu (float32): grad only',
+} as const;
+type ContenderKey = keyof typeof CONTENDERS;
+const isContender = (s: string): s is ContenderKey => Object.hasOwn(CONTENDERS, s);
+/** Each contender's reference row for the ratio column: the difftape row of the same kind. */
+const kindOf = (k: ContenderKey): 'step' | 'grad' => (k.endsWith('-grad') ? 'grad' : 'step');
+
+const BATCH = 50;
+/** Steps per epoch: 60 000 training images in batches of 50. */
+const EPOCH_STEPS = 1200;
+/** Chained tfjs steps of the leak check (tfjs is the slowest; the count only has to be large). */
+const TFJS_LEAK_STEPS = 300;
+
+interface Options {
+  readonly json: boolean;
+  readonly only: readonly ContenderKey[];
+  readonly memory: boolean;
+}
+
+const usage = `usage: node --expose-gc --import tsx bench/train-step.ts [--json] [--only ${Object.keys(CONTENDERS).join(',')}] [--no-memory]`;
+
+const parseArgs = (argv: readonly string[]): Options => {
+  let json = false;
+  let memory = true;
+  let only: ContenderKey[] = Object.keys(CONTENDERS) as ContenderKey[];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--json') json = true;
+    else if (arg === '--no-memory') memory = false;
+    else if (arg === '--only') {
+      const names = (argv[++i] ?? '').split(',').filter((s) => s !== '');
+      const bad = names.find((s) => !isContender(s));
+      if (names.length === 0 || bad !== undefined) {
+        throw new Error(
+          `train-step: --only expects a comma-separated list of ${Object.keys(CONTENDERS).join(', ')}; got '${bad ?? ''}'\n${usage}`,
+        );
+      }
+      only = names as ContenderKey[];
+    } else throw new Error(`train-step: unknown argument '${arg}'\n${usage}`);
+  }
+  return { json, only, memory };
+};
+
+/** The dense layers of a serial model's parameter tree, in order (activations have none). */
+const denseLayers = (params: Params): DenseLayer[] =>
+  (params as unknown as Record<string, Matrix>[])
+    .filter((p) => 'W' in p)
+    .map((p) => ({ W: p.W!, b: p.b! }));
+
+/** The largest |x − y| over two equally shaped lists of layers. */
+const maxAbsDiff = (xs: readonly DenseLayer[], ys: readonly DenseLayer[]): number => {
+  let worst = 0;
+  const diff = (a: Matrix, b: Matrix) => {
+    if (a.rows !== b.rows || a.columns !== b.columns)
+      throw new Error(`train-step: comparing ${a.rows}x${a.columns} with ${b.rows}x${b.columns}`);
+    const bs = rowsOf(b);
+    rowsOf(a).forEach((row, i) => {
+      row.forEach((v, j) => {
+        worst = Math.max(worst, Math.abs(v - bs[i]![j]!));
+      });
+    });
+  };
+  xs.forEach((x, l) => {
+    diff(x.W, ys[l]!.W);
+    diff(x.b, ys[l]!.b);
+  });
+  return worst;
+};
+
+/** The largest |x| over a list of layers. */
+const maxAbs = (xs: readonly DenseLayer[]): number =>
+  Math.max(...xs.flatMap(({ W, b }) => [W, b].map((m) => Math.max(...toFlat(m).map(Math.abs)))));
+
+/** Loads tfjs-core, its gradients and the CPU backend, and selects it. */
+const loadTf = async (): Promise<Tf> => {
+  const tf: Tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  // tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs union package does that);
+  // its ESM dist file does, into tfjs's global registry. Required, so './gradients' resolves to
+  // gradients.js rather than the directory of the same name.
+  createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  tf.env().set('PROD', true); // silences the "install tfjs-node" banner; no effect on kernels
+  await tf.setBackend('cpu');
+  return tf;
+};
+
+/** tfjs parameters: W1, b1, W2, b2, W3, b3 as float32 tensors (biases 1 × n). */
+type TfParams = TF.Tensor2D[];
+
+const toTf = (tf: Tf, m: Matrix): TF.Tensor2D =>
+  tf.tensor2d(Float32Array.from(toFlat(m)), [m.rows, m.columns]);
+
+/** Class labels as a float32 one-hot tensor (10 classes). */
+const oneHotTf = (tf: Tf, labels: readonly number[]): TF.Tensor =>
+  tf.cast(tf.oneHot(tf.tensor1d([...labels], 'int32'), 10), 'float32');
+
+/** tfjs tensors W1, b1, W2, b2, ... back as float64 layers. */
+const fromTf = (ts: readonly TF.Tensor[]): DenseLayer[] => {
+  const matrix = (t: TF.Tensor) => fromFlat(t.shape[0]!, t.shape[1]!, t.dataSync());
+  return Array.from({ length: ts.length / 2 }, (_, l) => ({
+    W: matrix(ts[2 * l]!),
+    b: matrix(ts[2 * l + 1]!),
+  }));
+};
+
+/** The same model, loss and step in tfjs, on float32 copies of the data. */
+const tfjsWorkload = (tf: Tf, x: Matrix, labels: readonly number[]) => {
+  const xt = toTf(tf, x);
+  const yt = oneHotTf(tf, labels);
+  const lossOf =
+    (xb: TF.Tensor2D, yb: TF.Tensor) =>
+    (...ps: TF.Tensor[]) => {
+      let h: TF.Tensor = xb;
+      for (let l = 0; l < ps.length; l += 2) {
+        const z = tf.add(tf.matMul(h as TF.Tensor2D, ps[l] as TF.Tensor2D), ps[l + 1]!);
+        h = l + 2 < ps.length ? tf.relu(z) : z;
+      }
+      return tf.losses.softmaxCrossEntropy(yb, h) as TF.Scalar;
+    };
+  /** L1 max-column subgradient: sign(W) in the column of largest Σ|W| (first on ties), sign(b). */
+  const subgradient = (p: TF.Tensor2D): TF.Tensor =>
+    p.shape[0] === 1
+      ? tf.sign(p)
+      : tf.mul(tf.sign(p), tf.oneHot(tf.argMax(tf.sum(tf.abs(p), 0)), p.shape[1]));
+  const { lr, lambda } = reportConfig;
+  /** New parameters and the loss; call inside tf.tidy. */
+  const step = (ps: TfParams, xb = xt, yb: TF.Tensor = yt): [TfParams, TF.Scalar] => {
+    const { value, grads } = tf.valueAndGrads(lossOf(xb, yb))(ps);
+    const next = ps.map((p, i) =>
+      tf.sub(p, tf.mul(lr, tf.add(grads[i]!, tf.mul(lambda, subgradient(p))))),
+    ) as TfParams;
+    return [next, value as TF.Scalar];
+  };
+  const gradOnly = (ps: TfParams): [TF.Tensor[], TF.Scalar] => {
+    const { value, grads } = tf.valueAndGrads(lossOf(xt, yt))(ps);
+    return [grads, value as TF.Scalar];
+  };
+  return { step, gradOnly };
+};
+
+/** Memory at one point, in MB. */
+interface MemorySample {
+  readonly heapUsedMB: number;
+  readonly rssMB: number;
+  /** Typed-array storage (matrix rows), outside the JS heap. */
+  readonly arrayBuffersMB: number;
+}
+
+const sampleMemory = (): MemorySample => {
+  const m = process.memoryUsage();
+  const mb = (b: number) => b / 2 ** 20;
+  return {
+    heapUsedMB: mb(m.heapUsed),
+    rssMB: mb(m.rss),
+    arrayBuffersMB: mb(m.arrayBuffers),
+  };
+};
+
+const forceGc = (): boolean => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return false;
+  gc();
+  gc();
+  return true;
+};
+
+/** Total GC pause time over a span, from V8's gc performance entries. */
+const gcTimer = () => {
+  let ms = 0;
+  let count = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      ms += e.duration;
+      count++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    /** Stops observing; waits a tick so buffered entries are delivered first. */
+    stop: async (): Promise<{ gcMs: number; gcCount: number }> => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.disconnect();
+      return { gcMs: ms, gcCount: count };
+    },
+  };
+};
+
+/** What a chained run of steps did to memory. */
+interface MemoryRun {
+  readonly steps: number;
+  readonly seconds: number;
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  readonly forcedGc: boolean;
+  /** After a forced GC (when available), before the first step. */
+  readonly before: MemorySample;
+  /** The largest reading over samples every 25 steps, without forcing GC. */
+  readonly peak: MemorySample;
+  /** After a forced GC (when available), after the last step. */
+  readonly after: MemorySample;
+  readonly gcMs: number;
+  readonly gcCount: number;
+  /** tfjs only: live tensors before and after. */
+  readonly tensorsBefore?: number;
+  readonly tensorsAfter?: number;
+}
+
+/** Runs `steps` chained steps (`step(i)` returns the loss), sampling memory around and during. */
+const memoryRun = async (
+  steps: number,
+  step: (i: number) => number,
+  tensors?: () => number,
+): Promise<MemoryRun> => {
+  const forcedGc = forceGc();
+  const before = sampleMemory();
+  const tensorsBefore = tensors?.();
+  const peak = { ...before };
+  const timer = gcTimer();
+  const start = performance.now();
+  let firstLoss = Number.NaN;
+  let lastLoss = Number.NaN;
+  for (let i = 0; i < steps; i++) {
+    lastLoss = step(i);
+    if (i === 0) firstLoss = lastLoss;
+    if (i % 25 === 24) {
+      const s = sampleMemory();
+      peak.heapUsedMB = Math.max(peak.heapUsedMB, s.heapUsedMB);
+      peak.rssMB = Math.max(peak.rssMB, s.rssMB);
+      peak.arrayBuffersMB = Math.max(peak.arrayBuffersMB, s.arrayBuffersMB);
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const { gcMs, gcCount } = await timer.stop();
+  forceGc();
+  const after = sampleMemory();
+  return {
+    steps,
+    seconds,
+    firstLoss,
+    lastLoss,
+    forcedGc,
+    before,
+    peak,
+    after,
+    gcMs,
+    gcCount,
+    ...(tensors && { tensorsBefore, tensorsAfter: tensors() }),
+  };
+};
+
+/** One row of the timing table. */
+interface StepResult {
+  readonly key: ContenderKey;
+  readonly name: string;
+  readonly medianMs: number;
+  readonly stepsPerSecond: number;
+  /** Median time over the difftape row of the same kind (step or grad only); NaN when absent. */
+  readonly vsDifftape: number;
+  readonly rounds: number;
+}
+
+/** Checks run before timing, with the numbers they compared. */
+interface Checks {
+  /** Baseline vs tape gradients, and baseline vs makeStep new parameters (float64, ≤ 1e-12). */
+  baselineGradMaxAbsDiff?: number;
+  baselineStepMaxAbsDiff?: number;
+  /** tfjs (float32) vs difftape loss at the same initial weights, relative. */
+  tfjsLossRelDiff?: number;
+  /** tfjs vs difftape gradients and new parameters: max |diff| over max |difftape value|. */
+  tfjsGradRelDiff?: number;
+  tfjsStepRelDiff?: number;
+  difftapeLoss?: number;
+  tfjsLoss?: number;
+}
+
+const check = (what: string, value: number, tolerance: number): number => {
+  if (!(value <= tolerance))
+    throw new Error(`train-step: ${what} differ by ${value}, expected at most ${tolerance}`);
+  return value;
+};
+
+const main = async (): Promise<void> => {
+  const options = parseArgs(process.argv.slice(2));
+  const has = (k: ContenderKey) => options.only.includes(k);
+  const wantTf = has('tfjs') || has('tfjs-grad');
+
+  // The workload.
+  const { train } = loadIdxDir();
+  const firstBatch = Array.from({ length: BATCH }, (_, i) => i);
+  const x = gatherBatch(train, firstBatch);
+  const labels = gatherLabels(train, firstBatch);
+  const model = modelFromSpec(reportConfig.model);
+  const [initKey] = split(key(reportConfig.seed), 2) as [ReturnType<typeof key>];
+  const [params] = model.init(initKey, x.columns);
+  const optimiser = makeOptimiser(reportConfig, EPOCH_STEPS);
+  const step = makeStep(model, softmaxCrossEntropy, optimiser);
+  const state0 = initTrainState(params, optimiser);
+  const batch = { x, y: labels };
+  const lossAndGrad = valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, x), labels));
+  const layers = denseLayers(params);
+  const hyper = { lr: reportConfig.lr, lambda: reportConfig.lambda };
+
+  // Checks: the contenders compute the same thing.
+  const checks: Checks = {};
+  const [tapeLoss, tapeGrads] = lossAndGrad(params);
+  const tapeStep = denseLayers(step(state0, batch)[0].params);
+  checks.difftapeLoss = tapeLoss;
+  const base = mlpLossAndGrad(layers, x, labels);
+  check('baseline and difftape losses', Math.abs(base.loss - tapeLoss), 1e-12);
+  checks.baselineGradMaxAbsDiff = check(
+    'baseline and difftape gradients',
+    maxAbsDiff(base.grads, denseLayers(tapeGrads as Params)),
+    1e-12,
+  );
+  checks.baselineStepMaxAbsDiff = check(
+    'baseline and makeStep new parameters',
+    maxAbsDiff(baselineStep(layers, x, labels, hyper).layers, tapeStep),
+    1e-12,
+  );
+
+  const contenders: (Contender & { key: ContenderKey })[] = [];
+  const add = (k: ContenderKey, run: () => unknown) => {
+    if (has(k)) contenders.push({ key: k, name: CONTENDERS[k], run });
+  };
+  add('difftape', () => step(state0, batch));
+  add('difftape-grad', () => lossAndGrad(params));
+  add('baseline', () => baselineStep(layers, x, labels, hyper));
+  add('baseline-grad', () => mlpLossAndGrad(layers, x, labels));
+
+  const tf = wantTf ? await loadTf() : undefined;
+  let tfParams: TfParams = [];
+  if (tf) {
+    const tfw = tfjsWorkload(tf, x, labels);
+    tfParams = layers.flatMap(({ W, b }) => [toTf(tf, W), toTf(tf, b)]);
+    tf.tidy(() => {
+      const [grads, loss] = tfw.gradOnly(tfParams);
+      const tfLoss = loss.dataSync()[0]!;
+      checks.tfjsLoss = tfLoss;
+      checks.tfjsLossRelDiff = check(
+        'tfjs and difftape losses (relative)',
+        Math.abs(tfLoss - tapeLoss) / Math.abs(tapeLoss),
+        1e-5,
+      );
+      const tapeG = denseLayers(tapeGrads as Params);
+      checks.tfjsGradRelDiff = check(
+        'tfjs and difftape gradients (relative to the largest)',
+        maxAbsDiff(fromTf(grads), tapeG) / maxAbs(tapeG),
+        1e-4,
+      );
+      const [next] = tfw.step(tfParams);
+      checks.tfjsStepRelDiff = check(
+        'tfjs and makeStep new parameters (relative to the largest)',
+        maxAbsDiff(fromTf(next), tapeStep) / maxAbs(tapeStep),
+        1e-5,
+      );
+    });
+    add('tfjs', () =>
+      tf.tidy(() => {
+        const [, loss] = tfw.step(tfParams);
+        return loss.dataSync()[0];
+      }),
+    );
+    add('tfjs-grad', () =>
+      tf.tidy(() => {
+        const [, loss] = tfw.gradOnly(tfParams);
+        return loss.dataSync()[0];
+      }),
+    );
+  }
+
+  // Timing, interleaved.
+  const timingOptions: CompareOptions = {
+    warmupMs: 3000,
+    budgetMs: contenders.length > 2 ? 25_000 : 12_000,
+    minRounds: 30,
+  };
+  const timings = compareInterleaved(contenders, timingOptions);
+  const ms = (k: ContenderKey) =>
+    timings.find((_, i) => contenders[i]!.key === k)?.medianMs ?? Number.NaN;
+  const results: StepResult[] = timings.map((t, i) => {
+    const k = contenders[i]!.key;
+    return {
+      key: k,
+      name: t.name,
+      medianMs: t.medianMs,
+      stepsPerSecond: 1000 / t.medianMs,
+      vsDifftape: t.medianMs / ms(kindOf(k) === 'step' ? 'difftape' : 'difftape-grad'),
+      rounds: t.rounds,
+    };
+  });
+  const overhead = {
+    step: ms('difftape') / ms('baseline'),
+    grad: ms('difftape-grad') / ms('baseline-grad'),
+  };
+
+  // Memory: one epoch of chained difftape steps, batches gathered on the fly as in training.
+  let difftapeMemory: MemoryRun | undefined;
+  let tfjsMemory: MemoryRun | undefined;
+  if (options.memory && has('difftape')) {
+    const order = batchIndices(key(1), train.count, BATCH);
+    let state = state0;
+    difftapeMemory = await memoryRun(order.length, (i) => {
+      const idx = order[i]!;
+      const [next, { loss }] = step(state, {
+        x: gatherBatch(train, idx),
+        y: gatherLabels(train, idx),
+      });
+      state = next;
+      return loss;
+    });
+  }
+  if (options.memory && tf) {
+    const tfw = tfjsWorkload(tf, x, labels);
+    const order = batchIndices(key(1), train.count, BATCH);
+    let ps = tfParams.map((p) => p.clone());
+    tfjsMemory = await memoryRun(
+      TFJS_LEAK_STEPS,
+      (i) => {
+        const idx = order[i]!;
+        const [next, loss] = tf.tidy(() => {
+          const xb = toTf(tf, gatherBatch(train, idx));
+          const yb = oneHotTf(tf, gatherLabels(train, idx));
+          return tfw.step(ps, xb, yb);
+        });
+        const value = loss.dataSync()[0]!;
+        loss.dispose();
+        for (const p of ps) p.dispose();
+        ps = next;
+        return value;
+      },
+      () => tf.memory().numTensors,
+    );
+    for (const p of ps) p.dispose();
+  }
+
+  const report = {
+    node: process.version,
+    tfjs: tf ? `${tf.version_core} (${tf.getBackend()})` : null,
+    workload:
+      '784-100-100-10 ReLU MLP, batch 50 (MNIST train[0..49], pixels/255), mean softmax cross-entropy, SGD lr 0.05 + L1 max-column λ 1e-4',
+    checks,
+    timings: results,
+    overhead,
+    memory: { difftape: difftapeMemory, tfjs: tfjsMemory },
+  };
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  console.log(
+    `training step, median ms per call (node ${process.version}${tf ? `, tfjs-core ${report.tfjs}` : ''})`,
+  );
+  console.log(`${report.workload}; each call starts from the same parameters and batch`);
+  console.log(stepTable(results));
+  console.log(
+    `tape overhead (difftape ÷ baseline): step ${overhead.step.toFixed(2)}x, grad only ${overhead.grad.toFixed(2)}x`,
+  );
+  console.log(checksLine(checks));
+  for (const [name, run] of [
+    ['difftape, one epoch', difftapeMemory],
+    ['tfjs, leak check', tfjsMemory],
+  ] as const) {
+    if (run) console.log(memoryLines(name, run));
+  }
+};
+
+/** A plain-text table: the first column left-aligned, the rest right-aligned. */
+const table = (header: readonly string[], rows: readonly string[][]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+};
+
+const stepTable = (results: readonly StepResult[]): string =>
+  table(
+    ['contender', 'ms/step', 'steps/s', 'vs difftape', 'rounds'],
+    results.map((r) => [
+      r.name,
+      r.medianMs.toFixed(3),
+      r.stepsPerSecond.toFixed(1),
+      Number.isNaN(r.vsDifftape) ? '-' : `${r.vsDifftape.toFixed(2)}x`,
+      String(r.rounds),
+    ]),
+  );
+
+const checksLine = (c: Checks): string => {
+  const parts = [`checks passed: loss ${c.difftapeLoss?.toFixed(6)}`];
+  if (c.baselineGradMaxAbsDiff !== undefined) {
+    parts.push(
+      `baseline vs tape |Δgrad| ${c.baselineGradMaxAbsDiff.toExponential(1)}, |Δparams after step| ${c.baselineStepMaxAbsDiff?.toExponential(1)}`,
+    );
+  }
+  if (c.tfjsLoss !== undefined) {
+    parts.push(
+      `tfjs loss ${c.tfjsLoss.toFixed(6)} (rel ${c.tfjsLossRelDiff?.toExponential(1)}), grads rel ${c.tfjsGradRelDiff?.toExponential(1)}, params after step rel ${c.tfjsStepRelDiff?.toExponential(1)}`,
+    );
+  }
+  return parts.join('; ');
+};
+
+const memoryLines = (name: string, r: MemoryRun): string => {
+  const mb = (v: number) => v.toFixed(1);
+  const row = (what: string, m: MemorySample) => [
+    what,
+    mb(m.heapUsedMB),
+    mb(m.arrayBuffersMB),
+    mb(m.rssMB),
+  ];
+  const tensors =
+    r.tensorsBefore !== undefined
+      ? `; tfjs live tensors ${r.tensorsBefore} → ${r.tensorsAfter}`
+      : '';
+  return [
+    '',
+    `${name}: ${r.steps} chained steps in ${r.seconds.toFixed(1)} s (${((1000 * r.seconds) / r.steps).toFixed(2)} ms/step with batch gathering), loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}; GC ${r.gcCount} pauses, ${r.gcMs.toFixed(0)} ms (${((100 * r.gcMs) / (1000 * r.seconds)).toFixed(1)} %)${tensors}`,
+    table(
+      ['memory, MB', 'heapUsed', 'arrayBuffers', 'rss'],
+      [
+        row(r.forcedGc ? 'before (after gc)' : 'before (no --expose-gc)', r.before),
+        row('peak (every 25 steps)', r.peak),
+        row(r.forcedGc ? 'after (after gc)' : 'after (no --expose-gc)', r.after),
+      ],
+    ),
+  ].join('\n');
+};
+
+/** Re-runs this script under `--expose-gc` when it lacks it, so memory is read after a full GC. */
+const respawnWithGc = (): boolean => {
+  if (typeof (globalThis as { gc?: unknown }).gc === 'function') return false;
+  if (process.env.DIFFTAPE_BENCH_RESPAWNED === '1') return false; // flag refused: run without it
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, DIFFTAPE_BENCH_RESPAWNED: '1' } },
+  );
+  if (child.error) throw child.error;
+  process.exitCode = child.status ?? 1;
+  return true;
+};
+
+// Run only as a script, so other bench files may import from here.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !respawnWithGc()) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

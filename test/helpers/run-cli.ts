@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: where `pnpm mnist` runs from. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The tsx launcher and the CLI entry, as `pnpm mnist` runs them. */
+export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
+/** The MNIST CLI's entry point. */
+export const CLI = join(REPO_ROOT, 'packages/mnist/src/cli.ts');
+
+/** How a CLI process ended and what it printed. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of `startCli` / `runCli`. */
+export interface CliOptions {
+  /** Working directory (default: the repository root). */
+  readonly cwd?: string;
+  /** Kill the process (SIGKILL) after this many ms; the result then has signal 'SIGKILL'. */
+  readonly timeoutMs?: number;
+}
+
+/** A running CLI process: its output so far, a way to wait for a line, and its end. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves once stderr matches `pattern`; rejects if the process ends first. */
+  readonly waitForStderr: (pattern: RegExp) => Promise<void>;
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `tsx packages/mnist/src/cli.ts ...args` with piped output (so progress is plain lines). */
+export const startCli = (args: readonly string[], options: CliOptions = {}): RunningCli => {
+  const child = spawn(TSX, [CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, FORCE_COLOR: '0', DIFFTAPE_DEBUG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    for (const w of waiters.splice(0)) {
+      if (w.pattern.test(err)) w.resolve();
+      else waiters.push(w);
+    }
+  });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const done = new Promise<CliResult>((resolveDone, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveDone({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  const waitForStderr = (pattern: RegExp): Promise<void> =>
+    pattern.test(err)
+      ? Promise.resolve()
+      : new Promise<void>((res, rej) => {
+          waiters.push({ pattern, resolve: res });
+          done.then((r) =>
+            rej(
+              new Error(
+                `the CLI ended (code ${r.code}) before stderr matched ${pattern}; stderr:\n${r.stderr}`,
+              ),
+            ),
+          );
+        });
+  return { child, stdout: () => out, stderr: () => err, waitForStderr, done };
+};
+
+/** Runs the CLI to its end. */
+export const runCli = (args: readonly string[], options: CliOptions = {}): Promise<CliResult> =>
+  startCli(args, options).done;
+
+/** A fresh temporary folder and a function that removes it. */
+export const tempDir = (): { dir: string; cleanup: () => void } => {
+  const dir = mkdtempSync(join(tmpdir(), 'difftape-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+/** The text of a CLI result, for an assertion message. */
+export const describeResult = (args: readonly string[], r: CliResult): string =>
+  `mnist ${args.join(' ')} → code ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
