@@ -58,7 +58,7 @@ const BATCH = 50;
 /** Steps per epoch: 60 000 training images in batches of 50. */
 const EPOCH_STEPS = 1200;
 /** Chained tfjs steps of the leak check (tfjs is the slowest; the count only has to be large). */
-const TFJS_LEAK_STEPS = 300;
+const TFJS_LEAK_STEPS = 100;
 
 interface Options {
   readonly json: boolean;

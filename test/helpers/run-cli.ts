@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +7,18 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: where `pnpm mnist` runs from. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The tsx launcher and the CLI entry, as `pnpm mnist` runs them. */
-export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
-/** The MNIST CLI's entry point. */
-export const CLI = join(REPO_ROOT, 'packages/mnist/src/cli.ts');
+/** The root package.json's `mnist` script split into words: what `pnpm mnist` runs. */
+const mnistScript = (): string[] => {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const script = pkg.scripts?.mnist;
+  if (!script) throw new Error(`${REPO_ROOT}/package.json has no "mnist" script`);
+  return script.trim().split(/\s+/);
+};
+
+/** The binaries pnpm puts first on PATH for a script. */
+const BIN = join(REPO_ROOT, 'node_modules/.bin');
 
 /** How a CLI process ended and what it printed. */
 export interface CliResult {
@@ -22,15 +30,15 @@ export interface CliResult {
 
 /** Options of `startCli` / `runCli`. */
 export interface CliOptions {
-  /** Working directory (default: the repository root). */
-  readonly cwd?: string;
-  /** Kill the process (SIGKILL) after this many ms; the result then has signal 'SIGKILL'. */
+  /** Kill the process group (SIGKILL) after this many ms; the result then has signal 'SIGKILL'. */
   readonly timeoutMs?: number;
 }
 
 /** A running CLI process: its output so far, a way to wait for a line, and its end. */
 export interface RunningCli {
   readonly child: ChildProcess;
+  /** Sends SIGINT to the whole process group, as Ctrl-C in a terminal does. */
+  readonly interrupt: () => void;
   readonly stdout: () => string;
   readonly stderr: () => string;
   /** Resolves once stderr matches `pattern`; rejects if the process ends first. */
@@ -38,13 +46,32 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
-/** Starts `tsx packages/mnist/src/cli.ts ...args` with piped output (so progress is plain lines). */
+/**
+ * Starts the CLI as `pnpm mnist ...args` does (the root package.json's `mnist` script, from the
+ * repository root, node_modules/.bin first on PATH), in its own process group, output piped (so
+ * progress comes as plain lines).
+ */
 export const startCli = (args: readonly string[], options: CliOptions = {}): RunningCli => {
-  const child = spawn(TSX, [CLI, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, FORCE_COLOR: '0', DIFFTAPE_DEBUG: '' },
+  const [command, ...scriptArgs] = mnistScript();
+  const local = join(BIN, command!);
+  const child = spawn(existsSync(local) ? local : command!, [...scriptArgs, ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PATH: `${BIN}:${process.env.PATH ?? ''}`,
+      FORCE_COLOR: '0',
+      DIFFTAPE_DEBUG: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
@@ -61,7 +88,7 @@ export const startCli = (args: readonly string[], options: CliOptions = {}): Run
   const timer =
     options.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      : setTimeout(() => signalGroup('SIGKILL'), options.timeoutMs);
   const done = new Promise<CliResult>((resolveDone, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -82,7 +109,14 @@ export const startCli = (args: readonly string[], options: CliOptions = {}): Run
             ),
           );
         });
-  return { child, stdout: () => out, stderr: () => err, waitForStderr, done };
+  return {
+    child,
+    interrupt: () => signalGroup('SIGINT'),
+    stdout: () => out,
+    stderr: () => err,
+    waitForStderr,
+    done,
+  };
 };
 
 /** Runs the CLI to its end. */

@@ -190,6 +190,11 @@ dataOptions(
       fail(`--out: ${runDir} is not empty; pick another folder or --resume it`);
   }
   const data = await loadData(flags);
+  // Checked here, before anything is printed or written, so the message names the flag.
+  if (config.trainSize > data.train.count)
+    fail(`--train-size: ${config.trainSize} is more than the ${data.train.count} training samples`);
+  if (config.testSize > data.test.count)
+    fail(`--test-size: ${config.testSize} is more than the ${data.test.count} test samples`);
   const progress = progressHooks(config.epochs);
   let stopping = false;
   const onSigint = () => {
@@ -295,7 +300,12 @@ dataOptions(
 /** A checkpoint's model, checked against its parameters' shapes. */
 const loadModel = (path: string) => {
   if (!existsSync(path)) fail(`--params: no such file: ${path}`);
-  const loaded = loadCheckpoint(path);
+  let loaded: ReturnType<typeof loadCheckpoint>;
+  try {
+    loaded = loadCheckpoint(path);
+  } catch (e) {
+    return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!loaded.spec) fail(`--params: ${path} has no model spec in its manifest`);
   const model = modelFromSpec(loaded.spec);
   const [expected] = model.init(key(0), 784);

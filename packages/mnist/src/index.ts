@@ -1,5 +1,15 @@
 /** @difftape/mnist: the report's MNIST task on difftape — data, training, evaluation, report. */
 
+export {
+  dLossDyhat,
+  l1MaxColumnSubgradient,
+  type MlpParams,
+  reluJacobian,
+  reportForward,
+  reportGradients,
+  reportUpdate,
+  softmaxJacobian,
+} from './analytic.js';
 export { sha256Hex, verifySha256 } from './checksum.js';
 export {
   decodeTrainConfig,
