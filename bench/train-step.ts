@@ -36,7 +36,7 @@ import {
   type Params,
 } from '../packages/nn/src/index.js';
 import { baselineStep, type DenseLayer, mlpLossAndGrad } from './baseline.js';
-import { type CompareOptions, type Contender, compareInterleaved } from './timing.js';
+import { type Contender, compareInterleaved } from './timing.js';
 
 type Tf = typeof TF;
 
@@ -328,102 +328,92 @@ const check = (what: string, value: number, tolerance: number): number => {
   return value;
 };
 
-const main = async (): Promise<void> => {
-  const options = parseArgs(process.argv.slice(2));
-  const has = (k: ContenderKey) => options.only.includes(k);
-  const wantTf = has('tfjs') || has('tfjs-grad');
-
-  // The workload.
+/** The report's workload, its difftape step and gradient, and the same weights as plain layers. */
+const setUp = () => {
   const { train } = loadIdxDir();
   const firstBatch = Array.from({ length: BATCH }, (_, i) => i);
   const x = gatherBatch(train, firstBatch);
   const labels = gatherLabels(train, firstBatch);
   const model = modelFromSpec(reportConfig.model);
+  // The report run's initial weights: train.ts's init key is the first half of key(seed).
   const [initKey] = split(key(reportConfig.seed), 2) as [ReturnType<typeof key>];
   const [params] = model.init(initKey, x.columns);
   const optimiser = makeOptimiser(reportConfig, EPOCH_STEPS);
-  const step = makeStep(model, softmaxCrossEntropy, optimiser);
-  const state0 = initTrainState(params, optimiser);
-  const batch = { x, y: labels };
-  const lossAndGrad = valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, x), labels));
-  const layers = denseLayers(params);
-  const hyper = { lr: reportConfig.lr, lambda: reportConfig.lambda };
-
-  // Checks: the contenders compute the same thing.
-  const checks: Checks = {};
-  const [tapeLoss, tapeGrads] = lossAndGrad(params);
-  const tapeStep = denseLayers(step(state0, batch)[0].params);
-  checks.difftapeLoss = tapeLoss;
-  const base = mlpLossAndGrad(layers, x, labels);
-  check('baseline and difftape losses', Math.abs(base.loss - tapeLoss), 1e-12);
-  checks.baselineGradMaxAbsDiff = check(
-    'baseline and difftape gradients',
-    maxAbsDiff(base.grads, denseLayers(tapeGrads as Params)),
-    1e-12,
-  );
-  checks.baselineStepMaxAbsDiff = check(
-    'baseline and makeStep new parameters',
-    maxAbsDiff(baselineStep(layers, x, labels, hyper).layers, tapeStep),
-    1e-12,
-  );
-
-  const contenders: (Contender & { key: ContenderKey })[] = [];
-  const add = (k: ContenderKey, run: () => unknown) => {
-    if (has(k)) contenders.push({ key: k, name: CONTENDERS[k], run });
+  return {
+    train,
+    x,
+    labels,
+    params,
+    layers: denseLayers(params),
+    state0: initTrainState(params, optimiser),
+    step: makeStep(model, softmaxCrossEntropy, optimiser),
+    lossAndGrad: valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, x), labels)),
+    hyper: { lr: reportConfig.lr, lambda: reportConfig.lambda },
   };
-  add('difftape', () => step(state0, batch));
-  add('difftape-grad', () => lossAndGrad(params));
-  add('baseline', () => baselineStep(layers, x, labels, hyper));
-  add('baseline-grad', () => mlpLossAndGrad(layers, x, labels));
+};
+type Workload = ReturnType<typeof setUp>;
 
-  const tf = wantTf ? await loadTf() : undefined;
-  let tfParams: TfParams = [];
-  if (tf) {
-    const tfw = tfjsWorkload(tf, x, labels);
-    tfParams = layers.flatMap(({ W, b }) => [toTf(tf, W), toTf(tf, b)]);
-    tf.tidy(() => {
-      const [grads, loss] = tfw.gradOnly(tfParams);
-      const tfLoss = loss.dataSync()[0]!;
-      checks.tfjsLoss = tfLoss;
-      checks.tfjsLossRelDiff = check(
+/** difftape's loss, gradients and stepped parameters, checked against the baseline's (float64). */
+const checkBaseline = (w: Workload) => {
+  const [loss, tapeGrads] = w.lossAndGrad(w.params);
+  const grads = denseLayers(tapeGrads as Params);
+  const stepped = denseLayers(w.step(w.state0, { x: w.x, y: w.labels })[0].params);
+  const base = mlpLossAndGrad(w.layers, w.x, w.labels);
+  check('baseline and difftape losses', Math.abs(base.loss - loss), 1e-12);
+  const checks: Checks = {
+    difftapeLoss: loss,
+    baselineGradMaxAbsDiff: check(
+      'baseline and difftape gradients',
+      maxAbsDiff(base.grads, grads),
+      1e-12,
+    ),
+    baselineStepMaxAbsDiff: check(
+      'baseline and makeStep new parameters',
+      maxAbsDiff(baselineStep(w.layers, w.x, w.labels, w.hyper).layers, stepped),
+      1e-12,
+    ),
+  };
+  return { loss, grads, stepped, checks };
+};
+
+/** tfjs's float32 loss, gradients and stepped parameters against difftape's, at the same weights. */
+const checkTfjs = (
+  tf: Tf,
+  tfw: ReturnType<typeof tfjsWorkload>,
+  tfParams: TfParams,
+  ref: ReturnType<typeof checkBaseline>,
+): Checks =>
+  tf.tidy(() => {
+    const [grads, loss] = tfw.gradOnly(tfParams);
+    const tfLoss = loss.dataSync()[0]!;
+    const [next] = tfw.step(tfParams);
+    return {
+      tfjsLoss: tfLoss,
+      tfjsLossRelDiff: check(
         'tfjs and difftape losses (relative)',
-        Math.abs(tfLoss - tapeLoss) / Math.abs(tapeLoss),
+        Math.abs(tfLoss - ref.loss) / Math.abs(ref.loss),
         1e-5,
-      );
-      const tapeG = denseLayers(tapeGrads as Params);
-      checks.tfjsGradRelDiff = check(
+      ),
+      tfjsGradRelDiff: check(
         'tfjs and difftape gradients (relative to the largest)',
-        maxAbsDiff(fromTf(grads), tapeG) / maxAbs(tapeG),
+        maxAbsDiff(fromTf(grads), ref.grads) / maxAbs(ref.grads),
         1e-4,
-      );
-      const [next] = tfw.step(tfParams);
-      checks.tfjsStepRelDiff = check(
+      ),
+      tfjsStepRelDiff: check(
         'tfjs and makeStep new parameters (relative to the largest)',
-        maxAbsDiff(fromTf(next), tapeStep) / maxAbs(tapeStep),
+        maxAbsDiff(fromTf(next), ref.stepped) / maxAbs(ref.stepped),
         1e-5,
-      );
-    });
-    add('tfjs', () =>
-      tf.tidy(() => {
-        const [, loss] = tfw.step(tfParams);
-        return loss.dataSync()[0];
-      }),
-    );
-    add('tfjs-grad', () =>
-      tf.tidy(() => {
-        const [, loss] = tfw.gradOnly(tfParams);
-        return loss.dataSync()[0];
-      }),
-    );
-  }
+      ),
+    };
+  });
 
-  // Timing, interleaved.
-  const timingOptions: CompareOptions = {
+/** Times the contenders interleaved; ratios against the difftape row of the same kind. */
+const timeSteps = (contenders: readonly (Contender & { key: ContenderKey })[]) => {
+  const timings = compareInterleaved(contenders, {
     warmupMs: 3000,
     budgetMs: contenders.length > 2 ? 25_000 : 12_000,
     minRounds: 30,
-  };
-  const timings = compareInterleaved(contenders, timingOptions);
+  });
   const ms = (k: ContenderKey) =>
     timings.find((_, i) => contenders[i]!.key === k)?.medianMs ?? Number.NaN;
   const results: StepResult[] = timings.map((t, i) => {
@@ -441,76 +431,112 @@ const main = async (): Promise<void> => {
     step: ms('difftape') / ms('baseline'),
     grad: ms('difftape-grad') / ms('baseline-grad'),
   };
+  return { results, overhead };
+};
 
-  // Memory: one epoch of chained difftape steps, batches gathered on the fly as in training.
-  let difftapeMemory: MemoryRun | undefined;
-  let tfjsMemory: MemoryRun | undefined;
-  if (options.memory && has('difftape')) {
-    const order = batchIndices(key(1), train.count, BATCH);
-    let state = state0;
-    difftapeMemory = await memoryRun(order.length, (i) => {
-      const idx = order[i]!;
-      const [next, { loss }] = step(state, {
-        x: gatherBatch(train, idx),
-        y: gatherLabels(train, idx),
-      });
-      state = next;
-      return loss;
+/** One epoch of chained difftape steps, batches gathered on the fly as in training. */
+const difftapeEpoch = (w: Workload): Promise<MemoryRun> => {
+  const order = batchIndices(key(1), w.train.count, BATCH);
+  let state = w.state0;
+  return memoryRun(order.length, (i) => {
+    const idx = order[i]!;
+    const [next, { loss }] = w.step(state, {
+      x: gatherBatch(w.train, idx),
+      y: gatherLabels(w.train, idx),
     });
-  }
-  if (options.memory && tf) {
-    const tfw = tfjsWorkload(tf, x, labels);
-    const order = batchIndices(key(1), train.count, BATCH);
-    let ps = tfParams.map((p) => p.clone());
-    tfjsMemory = await memoryRun(
-      TFJS_LEAK_STEPS,
-      (i) => {
-        const idx = order[i]!;
-        const [next, loss] = tf.tidy(() => {
-          const xb = toTf(tf, gatherBatch(train, idx));
-          const yb = oneHotTf(tf, gatherLabels(train, idx));
-          return tfw.step(ps, xb, yb);
-        });
-        const value = loss.dataSync()[0]!;
-        loss.dispose();
-        for (const p of ps) p.dispose();
-        ps = next;
-        return value;
-      },
-      () => tf.memory().numTensors,
-    );
-    for (const p of ps) p.dispose();
+    state = next;
+    return loss;
+  });
+};
+
+/** Chained tfjs steps (new parameters kept, old ones disposed), counting live tensors. */
+const tfjsLeakRun = async (
+  tf: Tf,
+  tfw: ReturnType<typeof tfjsWorkload>,
+  w: Workload,
+  tfParams: TfParams,
+): Promise<MemoryRun> => {
+  const order = batchIndices(key(1), w.train.count, BATCH);
+  let ps = tfParams.map((p) => p.clone());
+  const run = await memoryRun(
+    TFJS_LEAK_STEPS,
+    (i) => {
+      const idx = order[i]!;
+      const [next, loss] = tf.tidy(() =>
+        tfw.step(ps, toTf(tf, gatherBatch(w.train, idx)), oneHotTf(tf, gatherLabels(w.train, idx))),
+      );
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      for (const p of ps) p.dispose();
+      ps = next;
+      return value;
+    },
+    () => tf.memory().numTensors,
+  );
+  for (const p of ps) p.dispose();
+  return run;
+};
+
+const WORKLOAD =
+  '784-100-100-10 ReLU MLP, batch 50 (MNIST train[0..49], pixels/255), mean softmax cross-entropy, SGD lr 0.05 + L1 max-column λ 1e-4';
+
+const main = async (): Promise<void> => {
+  const options = parseArgs(process.argv.slice(2));
+  const has = (k: ContenderKey) => options.only.includes(k);
+  const w = setUp();
+  const ref = checkBaseline(w);
+  let checks = ref.checks;
+
+  const contenders: (Contender & { key: ContenderKey })[] = [];
+  const add = (k: ContenderKey, run: () => unknown) => {
+    if (has(k)) contenders.push({ key: k, name: CONTENDERS[k], run });
+  };
+  const batch = { x: w.x, y: w.labels };
+  add('difftape', () => w.step(w.state0, batch));
+  add('difftape-grad', () => w.lossAndGrad(w.params));
+  add('baseline', () => baselineStep(w.layers, w.x, w.labels, w.hyper));
+  add('baseline-grad', () => mlpLossAndGrad(w.layers, w.x, w.labels));
+
+  // tfjs is loaded only when asked for, so a profile of `--only difftape` holds none of it.
+  const tf = has('tfjs') || has('tfjs-grad') ? await loadTf() : undefined;
+  const tfw = tf && tfjsWorkload(tf, w.x, w.labels);
+  const tfParams: TfParams = tf ? w.layers.flatMap(({ W, b }) => [toTf(tf, W), toTf(tf, b)]) : [];
+  if (tf && tfw) {
+    checks = { ...checks, ...checkTfjs(tf, tfw, tfParams, ref) };
+    // tidy frees every intermediate; dataSync() makes sure the loss was really computed.
+    add('tfjs', () => tf.tidy(() => tfw.step(tfParams)[1].dataSync()[0]));
+    add('tfjs-grad', () => tf.tidy(() => tfw.gradOnly(tfParams)[1].dataSync()[0]));
   }
 
-  const report = {
-    node: process.version,
-    tfjs: tf ? `${tf.version_core} (${tf.getBackend()})` : null,
-    workload:
-      '784-100-100-10 ReLU MLP, batch 50 (MNIST train[0..49], pixels/255), mean softmax cross-entropy, SGD lr 0.05 + L1 max-column λ 1e-4',
-    checks,
-    timings: results,
-    overhead,
-    memory: { difftape: difftapeMemory, tfjs: tfjsMemory },
+  const { results, overhead } = timeSteps(contenders);
+  const memory = {
+    difftape: options.memory && has('difftape') ? await difftapeEpoch(w) : undefined,
+    tfjs: options.memory && tf && tfw ? await tfjsLeakRun(tf, tfw, w, tfParams) : undefined,
   };
+
+  const tfjs = tf ? `${tf.version_core} (${tf.getBackend()})` : null;
   if (options.json) {
-    console.log(JSON.stringify(report, null, 2));
+    const report = { node: process.version, tfjs, workload: WORKLOAD, checks, timings: results };
+    console.log(JSON.stringify({ ...report, overhead, memory }, null, 2));
     return;
   }
   console.log(
-    `training step, median ms per call (node ${process.version}${tf ? `, tfjs-core ${report.tfjs}` : ''})`,
+    `training step, median ms per call (node ${process.version}${tfjs ? `, tfjs-core ${tfjs}` : ''})`,
   );
-  console.log(`${report.workload}; each call starts from the same parameters and batch`);
+  console.log(`${WORKLOAD}; every call starts from the same parameters and batch`);
   console.log(stepTable(results));
-  console.log(
-    `tape overhead (difftape ÷ baseline): step ${overhead.step.toFixed(2)}x, grad only ${overhead.grad.toFixed(2)}x`,
-  );
-  console.log(checksLine(checks));
-  for (const [name, run] of [
-    ['difftape, one epoch', difftapeMemory],
-    ['tfjs, leak check', tfjsMemory],
-  ] as const) {
-    if (run) console.log(memoryLines(name, run));
+  const ratios = [
+    ['step', overhead.step],
+    ['grad only', overhead.grad],
+  ].filter(([, r]) => !Number.isNaN(r));
+  if (ratios.length > 0) {
+    console.log(
+      `tape overhead (difftape ÷ baseline): ${ratios.map(([k, r]) => `${k} ${(r as number).toFixed(2)}x`).join(', ')}`,
+    );
   }
+  console.log(checksLine(checks));
+  if (memory.difftape) console.log(memoryLines('difftape, one epoch', memory.difftape));
+  if (memory.tfjs) console.log(memoryLines('tfjs, leak check', memory.tfjs));
 };
 
 /** A plain-text table: the first column left-aligned, the rest right-aligned. */
@@ -588,7 +614,7 @@ const respawnWithGc = (): boolean => {
   return true;
 };
 
-// Run only as a script, so other bench files may import from here.
+// Run only as a script (not when imported, e.g. by a type or lint tool that loads modules).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !respawnWithGc()) {
   main().catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);

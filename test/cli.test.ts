@@ -105,11 +105,11 @@ describe('mnist CLI', () => {
   const dir = (...parts: string[]): string => join(tmp.dir, ...parts);
 
   // Shared runs: A (--json) and B (table on stdout) with the same seed, C with another seed.
-  // 2 epochs on 6000 samples is what the accuracy floor below is measured on.
-  const sixK = ['train', '--epochs', '2', '--train-size', '6000', '--test-size', '2000'];
-  const argsA = [...sixK, '--seed', '7', '--out', dir('a'), '--json'];
-  const argsB = [...sixK, '--seed', '7', '--out', dir('b')];
-  const argsC = [...sixK, '--seed', '8', '--out', dir('c'), '--no-report', '--json'];
+  // 2 epochs on 6000 samples, the whole test set, is what the accuracy floor below is measured on.
+  const sixK = ['train', '--epochs', '2', '--train-size', '6000'];
+  const argsA = [...sixK, '--seed', '0', '--out', dir('a'), '--json'];
+  const argsB = [...sixK, '--seed', '0', '--out', dir('b')];
+  const argsC = [...sixK, '--seed', '1', '--out', dir('c'), '--no-report', '--json'];
   let a: CliResult;
   let b: CliResult;
   beforeAll(async () => {
@@ -140,7 +140,7 @@ describe('mnist CLI', () => {
     for (const f of svgs) expect(readFileSync(dir('a', 'plots', f), 'utf8')).toContain('<svg');
 
     const config = JSON.parse(readFileSync(dir('a', 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ epochs: 2, trainSize: 6000, testSize: 2000, seed: 7 });
+    expect(config).toMatchObject({ epochs: 2, trainSize: 6000, testSize: 10_000, seed: 0 });
     const lines = metricsWithoutTime(dir('a'));
     expect(lines.map((l) => l.epoch)).toEqual([0, 1, 2]); // epochs + 1: epoch 0 is before training
     expect(lines.map((l) => l.steps)).toEqual([0, 120, 240]); // 6000 / 50 steps per epoch
@@ -156,8 +156,9 @@ describe('mnist CLI', () => {
   });
 
   test("the report's recipe learns: test top-1 after 2 epochs on 6000 samples is far above chance", () => {
-    // Measured: test top-1 0.858-0.875 (10 000 test samples, seeds 0-5), train 0.877-0.898.
-    // A broken gradient or optimiser stays near 0.1; the floor leaves room for small changes.
+    // Measured (10 000 test samples): test top-1 0.871 for seed 0, 0.858-0.875 over seeds 0-7;
+    // train 0.877-0.898; final train loss 0.41-0.42. A broken gradient or optimiser stays near
+    // 0.1; the floor leaves room for small numerical changes (init, summation order).
     const [first, last] = [metricsWithoutTime(dir('a'))[0]!, lastMetrics(dir('a'))];
     expect(last.test.top1).toBeGreaterThanOrEqual(0.8);
     expect(last.train.top1).toBeGreaterThanOrEqual(0.8);
@@ -374,6 +375,10 @@ describe('mnist CLI', () => {
         [
           ['eval', '--params', corrupt],
           ['--params', corrupt],
+        ],
+        [
+          ['eval', '--params', good, '--test-size', '70000'],
+          ['--test-size', '70000'],
         ],
         [['predict', '--params', good, notPng], [notPng]],
         [

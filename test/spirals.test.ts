@@ -134,7 +134,8 @@ describe('two spirals with core and nn only', () => {
       const withOp = (right: boolean) =>
         serial(dense(8), activation('userTanh', userTanh(right)), dense(2));
       const good = lossOn(withOp(true), seed);
-      expect(checkGrad(good.f, good.params).ok, checkGrad(good.f, good.params).message).toBe(true);
+      const passed = checkGrad(good.f, good.params);
+      expect(passed.ok, passed.message).toBe(true);
       const bad = lossOn(withOp(false), seed);
       const report = checkGrad(bad.f, bad.params);
       expect(report.ok).toBe(false);

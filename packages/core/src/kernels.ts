@@ -47,17 +47,28 @@ export type RowKernel = (
   bs: number,
 ) => void;
 
-/** A row kernel from an expression; the same-shape loop is kept separate so V8 can vectorise it. */
+/**
+ * A row kernel from its three loops: same shapes, a number (or 1 × 1, or column entry) on the right,
+ * and the general strided case. Separate loops keep the hot ones free of index arithmetic.
+ */
 const rowKernel =
-  (same: RowKernel, strided: RowKernel): RowKernel =>
+  (same: RowKernel, scalarRight: RowKernel, strided: RowKernel): RowKernel =>
   (dst, a, as, b, bs) =>
-    as === 1 && bs === 1 ? same(dst, a, 1, b, 1) : strided(dst, a, as, b, bs);
+    as === 1
+      ? bs === 1
+        ? same(dst, a, 1, b, 1)
+        : scalarRight(dst, a, 1, b, 0)
+      : strided(dst, a, as, b, bs);
 
 /** Row kernels of the arithmetic ops. */
 export const rows = {
   add: rowKernel(
     (d, a, _, b) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j]! + b[j]!;
+    },
+    (d, a, _, b) => {
+      const y = b[0]!;
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! + y;
     },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! + b[j * bs]!;
@@ -67,6 +78,10 @@ export const rows = {
     (d, a, _, b) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j]! - b[j]!;
     },
+    (d, a, _, b) => {
+      const y = b[0]!;
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! - y;
+    },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! - b[j * bs]!;
     },
@@ -75,6 +90,10 @@ export const rows = {
     (d, a, _, b) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j]! * b[j]!;
     },
+    (d, a, _, b) => {
+      const y = b[0]!;
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! * y;
+    },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! * b[j * bs]!;
     },
@@ -82,6 +101,10 @@ export const rows = {
   div: rowKernel(
     (d, a, _, b) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j]! / b[j]!;
+    },
+    (d, a, _, b) => {
+      const y = b[0]!;
+      for (let j = 0; j < d.length; j++) d[j] = a[j]! / y;
     },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! / b[j * bs]!;

@@ -273,8 +273,8 @@ dataOptions(
     reportConfig,
   );
   const data = await loadData(flags);
-  const cut = (ds: Splits['train'], n: number) => {
-    if (n > ds.count) fail(`the data has ${ds.count} samples, fewer than the ${n} asked for`);
+  const cut = (ds: Splits['train'], n: number, flag: string) => {
+    if (n > ds.count) fail(`${flag}: ${n} is more than the ${ds.count} samples in the data`);
     return {
       ...ds,
       count: n,
@@ -286,8 +286,8 @@ dataOptions(
     epoch: typeof meta.epoch === 'number' ? meta.epoch : 0,
     seconds: 0,
     steps: typeof meta.step === 'number' ? meta.step : 0,
-    train: splitMetrics(evaluate(model, params, cut(data.train, sizes.trainSize))),
-    test: splitMetrics(evaluate(model, params, cut(data.test, sizes.testSize))),
+    train: splitMetrics(evaluate(model, params, cut(data.train, sizes.trainSize, '--train-size'))),
+    test: splitMetrics(evaluate(model, params, cut(data.test, sizes.testSize, '--test-size'))),
   };
   if (flags.json)
     process.stdout.write(`${JSON.stringify(summary(record, { params: flags.params }))}\n`);

@@ -1,10 +1,12 @@
-import { abs, alloc, type Matrix, rowsOf, scalar, sign, square, sum } from '@difftape/core';
+import { abs, alloc, filled, type Matrix, rowsOf, scalar, sign, square, sum } from '@difftape/core';
 
 /** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
 export interface Regulariser {
   readonly name: string;
   readonly value: (leaf: Matrix) => number;
   readonly subgradient: (leaf: Matrix) => Matrix;
+  /** Optional fast path for g + λ·subgradient(leaf), into a fresh matrix, in one pass. */
+  readonly addScaled?: (g: Matrix, leaf: Matrix, lambda: number) => Matrix;
 }
 
 /** Σ |x|, subgradient sign(x) with sign(0) = 0. */
@@ -38,12 +40,28 @@ const maxAbsColumn = (w: Matrix): { column: number; value: number } => {
 export const l1MaxColumn: Regulariser = {
   name: 'l1MaxColumn',
   value: (leaf) => (leaf.rows === 1 ? l1.value(leaf) : maxAbsColumn(leaf).value),
-  subgradient: (leaf) => {
-    if (leaf.rows === 1) return l1.subgradient(leaf);
-    const { column } = maxAbsColumn(leaf);
-    const [g, out] = alloc(leaf.rows, leaf.columns);
-    const ws = rowsOf(leaf);
-    for (let i = 0; i < leaf.rows; i++) out[i]![column] = Math.sign(ws[i]![column]!) || 0;
-    return g;
-  },
+  subgradient: (leaf) => l1MaxColumnAddScaled(filled(leaf.rows, leaf.columns, 0), leaf, 1),
+  addScaled: (g, leaf, lambda) => l1MaxColumnAddScaled(g, leaf, lambda),
 };
+
+/** g + λ·∂R(W) for the max-column L1: a copy of g with λ·sign(W[:, j*]) added to one column. */
+function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number): Matrix {
+  if (g.rows !== leaf.rows || g.columns !== leaf.columns) {
+    throw new RangeError(
+      `l1MaxColumn: gradient is ${g.rows}x${g.columns} but the parameter is ${leaf.rows}x${leaf.columns}`,
+    );
+  }
+  const [out, dst] = alloc(leaf.rows, leaf.columns);
+  const gs = rowsOf(g);
+  const ws = rowsOf(leaf);
+  for (let i = 0; i < leaf.rows; i++) dst[i]!.set(gs[i]!);
+  if (leaf.rows === 1) {
+    const row = ws[0]!;
+    for (let j = 0; j < row.length; j++) dst[0]![j]! += lambda * (Math.sign(row[j]!) || 0);
+    return out;
+  }
+  const { column } = maxAbsColumn(leaf);
+  for (let i = 0; i < leaf.rows; i++)
+    dst[i]![column]! += lambda * (Math.sign(ws[i]![column]!) || 0);
+  return out;
+}

@@ -83,3 +83,17 @@ describe('l1 and l2', () => {
     expect(l2.subgradient(w)).toBeAllclose(w, { atol: 0 });
   });
 });
+
+test.prop([
+  fc
+    .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
+    .chain(([r, c]) => fc.tuple(arbEntries(r, c), arbEntries(r, c))),
+  fc.double({ min: 0, max: 2, noNaN: true }),
+])("l1MaxColumn's one-pass g + λ∂R equals g + λ·subgradient", ([g, w], lambda) => {
+  const slow = M(
+    g.rows,
+    g.columns,
+    g.to1DArray().map((v, i) => v + lambda * l1MaxColumn.subgradient(w).to1DArray()[i]!),
+  );
+  expect(l1MaxColumn.addScaled!(g, w, lambda)).toBeAllclose(slow, { rtol: 0, atol: 0 });
+});

@@ -113,8 +113,11 @@ export const addRegulariser = (
     init: () => ({}),
     update: (g, state, params) => {
       if (lambda === 0) return [g, state];
+      const addScaled =
+        reg.addScaled ??
+        ((gi: Matrix, p: Matrix) => add(gi, mul(reg.subgradient(p), lambda)) as Matrix);
       const u = zipParams(g, params, (gi, p, path) =>
-        where(path) ? (add(gi, mul(reg.subgradient(p), lambda)) as Matrix) : gi,
+        where(path) ? addScaled(gi, p, lambda) : gi,
       );
       return [u, state];
     },
