@@ -1,116 +1,35 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { key, Matrix, rawOf, softmax } from '@difftape/core';
-import {
-  checkParamShapes,
-  decodeWith,
-  loadCheckpoint,
-  modelFromSpec,
-  type Params,
-  parseModelSpec,
-} from '@difftape/nn';
+import { Matrix, rawOf, softmax } from '@difftape/core';
 import { Command, CommanderError, Option } from 'commander';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import {
+  dataOptions,
+  decodeFlags,
+  fail,
+  loadData,
+  loadModel,
+  numeric,
+  printTable,
+  summary,
+  timestamp,
+  UsageError,
+  withSizes,
+} from './cli/shared.js';
 import {
   decodeTrainConfig,
   OPTIMIZERS,
-  optionalConfigFields,
   reportConfig,
   SCHEDULES,
   type TrainConfig,
-  trainConfigFields,
 } from './config.js';
-import { loadIdxDir, type Splits } from './data.js';
+import { loadIdxDir } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
-import { decodeDigitPng, exportImages, loadImageDir } from './images.js';
+import { decodeDigitPng, exportImages } from './images.js';
 import { epochLine, progressHooks } from './progress.js';
-import type { EpochRecord } from './report/records.js';
+import { type EpochRecord, readMetricsJsonl } from './report/records.js';
 import { writeReport } from './report/report.js';
-import { formatReportTable } from './report/table.js';
 import { loadStart, runFiles, train } from './train.js';
-
-/** A mistake in how the command was called: printed as one line, exit code 2. */
-class UsageError extends Error {}
-
-const fail = (message: string): never => {
-  throw new UsageError(message);
-};
-
-/** Reads a flag's text as a number when it looks like one, so the codec's message shows what was given. */
-const numeric = (raw: string): number | string =>
-  /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw.trim()) ? Number(raw) : raw;
-
-const flagOf = (field: string): string =>
-  `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-/** Decodes each given flag with its config field's codec; every problem becomes one line naming the flag. */
-const decodeFlags = (flags: Record<string, unknown>, base: TrainConfig): TrainConfig => {
-  const config: Record<string, unknown> = { ...base };
-  const problems: string[] = [];
-  for (const [field, codec] of Object.entries({ ...trainConfigFields, ...optionalConfigFields })) {
-    const raw = flags[field];
-    if (raw === undefined || field === 'model') continue;
-    const decoded = decodeWith(
-      codec as never,
-      typeof raw === 'string' ? numeric(raw) : raw,
-      flagOf(field),
-    );
-    if (isLeft(decoded)) problems.push(decoded.left);
-    else config[field] = decoded.right;
-  }
-  if (typeof flags.model === 'string') config.model = readModelSpec(flags.model);
-  if (problems.length) fail(problems.join('\n'));
-  return config as unknown as TrainConfig;
-};
-
-const readModelSpec = (path: string) => {
-  if (!existsSync(path)) fail(`--model: no such file: ${path}`);
-  const spec = parseModelSpec(readFileSync(path, 'utf8'));
-  if (isLeft(spec)) fail(`--model: ${path}: ${spec.left.join('; ')}`);
-  return (spec as { right: unknown }).right;
-};
-
-interface DataFlags {
-  data?: string;
-  format: 'idx' | 'images';
-}
-
-const loadData = async ({ data, format }: DataFlags): Promise<Splits> => {
-  if (data !== undefined && !existsSync(data)) fail(`--data: no such directory: ${data}`);
-  if (format === 'images') {
-    if (data === undefined)
-      fail('--format images needs --data <dir> (see `pnpm mnist export-images --help`)');
-    return loadImageDir(data!);
-  }
-  return loadIdxDir(data);
-};
-
-const timestamp = (): string =>
-  new Date()
-    .toISOString()
-    .replace(/[:.]/g, '-')
-    .replace(/-\d{3}Z$/, 'Z');
-
-const dataOptions = (cmd: Command): Command =>
-  cmd
-    .option('--data <dir>', 'data folder (default: the bundled MNIST IDX files)')
-    .addOption(
-      new Option('--format <format>', "layout of --data: IDX gz files, or the report's PNG folders")
-        .choices(['idx', 'images'])
-        .default('idx'),
-    );
-
-/** The table, top-1 and where things are: what a person reads after a run or an eval. */
-const printTable = (record: EpochRecord): void => {
-  process.stdout.write(`\n${formatReportTable(record)}\n`);
-};
-
-const summary = (record: EpochRecord, extra: Record<string, unknown>) => ({
-  train: record.train,
-  test: record.test,
-  ...extra,
-});
 
 const program = new Command()
   .name('pnpm mnist')
@@ -189,12 +108,8 @@ dataOptions(
     if (existsSync(runDir) && readdirSync(runDir).length > 0)
       fail(`--out: ${runDir} is not empty; pick another folder or --resume it`);
   }
-  const data = await loadData(flags);
-  // Checked here, before anything is printed or written, so the message names the flag.
-  if (config.trainSize > data.train.count)
-    fail(`--train-size: ${config.trainSize} is more than the ${data.train.count} training samples`);
-  if (config.testSize > data.test.count)
-    fail(`--test-size: ${config.testSize} is more than the ${data.test.count} test samples`);
+  // Checked before anything is printed or written, so the message names the flag.
+  const data = withSizes(await loadData(flags), config.trainSize, config.testSize);
   const progress = progressHooks(config.epochs);
   let stopping = false;
   const onSigint = () => {
@@ -227,11 +142,8 @@ dataOptions(
     process.exitCode = 130;
     return;
   }
-  const final =
-    result.records.at(-1) ??
-    (await import('./report/records.js'))
-      .readMetricsJsonl(runFiles(runDir).metrics)
-      .records.at(-1)!;
+  // A resumed run that had already finished trains nothing: its last record is on disk.
+  const final = result.records.at(-1) ?? readMetricsJsonl(runFiles(runDir).metrics).records.at(-1)!;
   if (flags.report) {
     const { files, warnings } = await writeReport(runDir);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -272,22 +184,13 @@ dataOptions(
     },
     reportConfig,
   );
-  const data = await loadData(flags);
-  const cut = (ds: Splits['train'], n: number, flag: string) => {
-    if (n > ds.count) fail(`${flag}: ${n} is more than the ${ds.count} samples in the data`);
-    return {
-      ...ds,
-      count: n,
-      images: ds.images.subarray(0, n * ds.rows * ds.cols),
-      labels: ds.labels.subarray(0, n),
-    };
-  };
+  const data = withSizes(await loadData(flags), sizes.trainSize, sizes.testSize);
   const record: EpochRecord = {
     epoch: typeof meta.epoch === 'number' ? meta.epoch : 0,
     seconds: 0,
     steps: typeof meta.step === 'number' ? meta.step : 0,
-    train: splitMetrics(evaluate(model, params, cut(data.train, sizes.trainSize, '--train-size'))),
-    test: splitMetrics(evaluate(model, params, cut(data.test, sizes.testSize, '--test-size'))),
+    train: splitMetrics(evaluate(model, params, data.train)),
+    test: splitMetrics(evaluate(model, params, data.test)),
   };
   if (flags.json)
     process.stdout.write(`${JSON.stringify(summary(record, { params: flags.params }))}\n`);
@@ -296,22 +199,6 @@ dataOptions(
     printTable(record);
   }
 });
-
-/** A checkpoint's model, checked against its parameters' shapes. */
-const loadModel = (path: string) => {
-  if (!existsSync(path)) fail(`--params: no such file: ${path}`);
-  let loaded: ReturnType<typeof loadCheckpoint>;
-  try {
-    loaded = loadCheckpoint(path);
-  } catch (e) {
-    return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (!loaded.spec) fail(`--params: ${path} has no model spec in its manifest`);
-  const model = modelFromSpec(loaded.spec);
-  const [expected] = model.init(key(0), 784);
-  checkParamShapes(loaded.params, expected, path);
-  return { model, params: loaded.params as Params, meta: loaded.meta };
-};
 
 program
   .command('predict')
@@ -361,7 +248,6 @@ program
       fail(`${runDir} is not a run folder (no metrics.jsonl)`);
     const { files, warnings } = await writeReport(runDir);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const { readMetricsJsonl } = await import('./report/records.js');
     printTable(readMetricsJsonl(runFiles(runDir).metrics).records.at(-1)!);
     process.stdout.write(`\nwrote ${files.map((f) => relative('.', f)).join(', ')}\n`);
   });

@@ -12,7 +12,7 @@ import {
   type TrainState,
 } from '@difftape/nn';
 import { makeOptimiser, type TrainConfig } from './config.js';
-import { type Dataset, gatherBatch, gatherLabels, type Splits } from './data.js';
+import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
 import { appendRecord, type EpochRecord } from './report/records.js';
 import { writeFileAtomic } from './report/report.js';
@@ -47,26 +47,6 @@ export interface TrainResult {
   readonly interrupted: Position | null;
 }
 
-/** The two data splits cut to the config's sizes. */
-const sized = (data: Splits, config: TrainConfig): { train: Dataset; test: Dataset } => {
-  const cut = (ds: Dataset, n: number, what: string): Dataset => {
-    if (n > ds.count)
-      throw new RangeError(`${what} is ${n} but the data has only ${ds.count} samples`);
-    return n === ds.count
-      ? ds
-      : {
-          ...ds,
-          count: n,
-          images: ds.images.subarray(0, n * ds.rows * ds.cols),
-          labels: ds.labels.subarray(0, n),
-        };
-  };
-  return {
-    train: cut(data.train, config.trainSize, 'train size'),
-    test: cut(data.test, config.testSize, 'test size'),
-  };
-};
-
 /** Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch). */
 const runKeys = (seed: number): { init: Key; data: Key } => {
   const [init, data] = split(key(seed), 2) as [Key, Key];
@@ -94,7 +74,8 @@ export const train = async (
   resume?: Start,
 ): Promise<TrainResult> => {
   const files = runFiles(runDir);
-  const { train: trainSet, test: testSet } = sized(data, config);
+  const trainSet = subset(data.train, config.trainSize);
+  const testSet = subset(data.test, config.testSize);
   const model = modelFromSpec(config.model);
   const keys = runKeys(config.seed);
   const stepsPerEpoch = batchIndices(keys.data, trainSet.count, config.batchSize).length;
