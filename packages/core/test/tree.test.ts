@@ -1,12 +1,27 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { arbTree, filled, Matrix, type Tree, treeFlatten, treeMap, treeUnflatten, treeZip } from './imports.js';
+import {
+  arbTree,
+  filled,
+  Matrix,
+  type Tree,
+  treeFlatten,
+  treeMap,
+  treeUnflatten,
+  treeZip,
+} from './imports.js';
 
-const shapes = { layers: [{ W: [2, 3], b: [1, 3] }, {}, { W: [3, 1], b: [1, 1] }], scale: [1, 1] } as const;
+const shapes = {
+  layers: [{ W: [2, 3], b: [1, 3] }, {}, { W: [3, 1], b: [1, 1] }],
+  scale: [1, 1],
+} as const;
 
 describe('trees', () => {
   it('flattens in a fixed order (arrays by index, keys sorted) with dotted paths', () => {
-    const t = { z: filled(1, 1, 1), a: [filled(1, 1, 2), { y: filled(1, 1, 3), x: filled(1, 1, 4) }] };
+    const t = {
+      z: filled(1, 1, 1),
+      a: [filled(1, 1, 2), { y: filled(1, 1, 3), x: filled(1, 1, 4) }],
+    };
     const { paths, leaves } = treeFlatten(t);
     expect(paths).toEqual(['a.0', 'a.1.x', 'a.1.y', 'z']);
     expect(leaves.map((m) => m.get(0, 0))).toEqual([2, 4, 3, 1]);
@@ -23,13 +38,21 @@ describe('trees', () => {
     const b = { w: filled(1, 2, 3), v: [filled(1, 1, 4)] };
     const sum = treeZip(a, b, (x: Matrix, y: Matrix) => x.get(0, 0) + y.get(0, 0)) as Tree<number>;
     expect(sum).toEqual({ v: [6], w: 4 });
-    expect(() => treeZip(a, { w: filled(1, 2, 3) }, (x) => x)).toThrow("treeZip: at '' keys differ: [v, w] vs [w]");
-    expect(() => treeZip(a, { w: filled(1, 2, 3), v: [] }, (x) => x)).toThrow("treeZip: at 'v' expected an array of 1, got an array of 0");
+    expect(() => treeZip(a, { w: filled(1, 2, 3) }, (x) => x)).toThrow(
+      "treeZip: at '' keys differ: [v, w] vs [w]",
+    );
+    expect(() => treeZip(a, { w: filled(1, 2, 3), v: [] }, (x) => x)).toThrow(
+      "treeZip: at 'v' expected an array of 1, got an array of 0",
+    );
   });
 
   it('treeUnflatten checks the leaf count', () => {
-    expect(() => treeUnflatten({ a: filled(1, 1, 0), b: filled(1, 1, 0) }, [filled(1, 1, 0)])).toThrow(/more leaves than the 1 given/);
-    expect(() => treeUnflatten([filled(1, 1, 0)], [filled(1, 1, 0), filled(1, 1, 0)])).toThrow('treeUnflatten: the tree has 1 leaves but 2 were given');
+    expect(() =>
+      treeUnflatten({ a: filled(1, 1, 0), b: filled(1, 1, 0) }, [filled(1, 1, 0)]),
+    ).toThrow(/more leaves than the 1 given/);
+    expect(() => treeUnflatten([filled(1, 1, 0)], [filled(1, 1, 0), filled(1, 1, 0)])).toThrow(
+      'treeUnflatten: the tree has 1 leaves but 2 were given',
+    );
   });
 
   test.prop([fc.integer({ min: 1, max: 4 })])('a leaf is its own tree', (n) => {
