@@ -65,6 +65,11 @@ dataOptions(
         .default(reportConfig.optimizer),
     )
     .option('--weight-decay <x>', 'L2 weight decay on the weight matrices (not in the report)', '0')
+    .option(
+      '--shift <px>',
+      'augment: translate each training image by up to px pixels (not in the report)',
+      '0',
+    )
     .option('--beta <x>', 'momentum coefficient for momentum/nesterov', String(reportConfig.beta))
     .addOption(
       new Option('--schedule <name>', 'learning-rate schedule')

@@ -46,6 +46,8 @@ export interface TrainConfig {
   readonly lambda: number;
   /** L2 weight decay on the weight matrices (not the biases); 0 in the report. */
   readonly weightDecay?: number;
+  /** Translate each training image by up to this many pixels, fresh every epoch; 0 in the report. */
+  readonly shift?: number;
   readonly optimizer: OptimizerName;
   /** Momentum's β (momentum and nesterov only). */
   readonly beta: number;
@@ -119,7 +121,7 @@ export const trainConfigFields = {
 };
 
 /** Config fields that may be absent (added after the first runs were written). */
-export const optionalConfigFields = { weightDecay: NonNegativeNumber };
+export const optionalConfigFields = { weightDecay: NonNegativeNumber, shift: NonNegativeInt };
 
 /** The io-ts codec of a training config: what `config.json` holds and what CLI flags must decode to. */
 export const TrainConfigCodec = exactObject(

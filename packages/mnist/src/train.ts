@@ -11,6 +11,7 @@ import {
   saveCheckpoint,
   type TrainState,
 } from '@difftape/nn';
+import { gatherShiftedBatch } from './augment.js';
 import { makeOptimiser, type TrainConfig } from './config.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
@@ -48,9 +49,9 @@ export interface TrainResult {
 }
 
 /** Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch). */
-const runKeys = (seed: number): { init: Key; data: Key } => {
-  const [init, data] = split(key(seed), 2) as [Key, Key];
-  return { init, data };
+const runKeys = (seed: number): { init: Key; data: Key; augment: Key } => {
+  const [init, data, augment] = split(key(seed), 3) as [Key, Key, Key];
+  return { init, data, augment };
 };
 
 /** Where to start: a fresh run, or the position and state stored in a run's checkpoint. */
@@ -128,8 +129,16 @@ export const train = async (
     const started = performance.now();
     for (let s = first; s < batches.length; s++) {
       const indices = batches[s]!;
+      const x = config.shift
+        ? gatherShiftedBatch(
+            trainSet,
+            indices,
+            foldIn(foldIn(keys.augment, epoch), s),
+            config.shift,
+          )
+        : gatherBatch(trainSet, indices);
       const [next, stats] = step(state, {
-        x: gatherBatch(trainSet, indices),
+        x,
         y: gatherLabels(trainSet, indices),
       });
       state = next;
