@@ -36,6 +36,7 @@ const program = new Command()
   .description(
     "The report's MNIST task on difftape: train the 784-100-100-10 MLP, evaluate, predict, report.",
   )
+  .version('0.1.0')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 

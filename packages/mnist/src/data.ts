@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Matrix } from '@difftape/core';
+import { alloc, type Matrix } from '@difftape/core';
 import { parseSha256Sums, verifySha256 } from './checksum.js';
 import { parseIdxGz } from './idx.js';
 
@@ -134,11 +134,12 @@ const checkIndices = (ds: Dataset, indices: ArrayLike<number>, fn: string): void
 export const gatherBatch = (ds: Dataset, indices: ArrayLike<number>): Matrix => {
   checkIndices(ds, indices, 'gatherBatch');
   const size = ds.rows * ds.cols;
-  const out = new Matrix(indices.length, size);
+  const [out, rows] = alloc(indices.length, size);
   const { images } = ds;
   for (let i = 0; i < indices.length; i++) {
     const base = indices[i]! * size;
-    for (let j = 0; j < size; j++) out.set(i, j, SCALE[images[base + j]!]!);
+    const row = rows[i]!;
+    for (let j = 0; j < size; j++) row[j] = SCALE[images[base + j]!]!;
   }
   return out;
 };
