@@ -40,6 +40,7 @@ export {
   step,
   tanh,
 } from './primitives/elementwise.js';
+export { type PrimitiveName, primitives } from './primitives/index.js';
 export { matmul, matmulNT, matmulTN, transpose } from './primitives/linalg.js';
 export { sumAll, sumCols, sumRows } from './primitives/reduce.js';
 export {

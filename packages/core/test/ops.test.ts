@@ -19,6 +19,8 @@ import {
   mean,
   mul,
   neg,
+  type PrimitiveName,
+  primitives,
   relu,
   sigmoid,
   softmax,
@@ -106,6 +108,44 @@ export const opTable: readonly OpCase[] = [
   { name: 'logSoftmax', f: ([x]) => logSoftmax(x!), inputs: one({ min: -5, max: 5 }) },
   { name: 'softmaxCrossEntropy', f: ([x, y]) => softmaxCrossEntropy(x!, y!), inputs: targetsPair },
 ];
+
+/** Which row of the table exercises each primitive (and its VJP): typed, so none can be missed. */
+const coveredBy: Record<PrimitiveName, OpCase['name']> = {
+  add: 'add',
+  sub: 'sub',
+  mul: 'mul',
+  div: 'div',
+  neg: 'neg',
+  broadcastAs: 'sum', // the VJP of every sum
+  exp: 'exp',
+  log: 'log',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  relu: 'relu',
+  abs: 'abs',
+  square: 'square',
+  sqrt: 'sqrt',
+  step: 'relu', // relu's VJP mask
+  sign: 'abs', // abs's VJP
+  matmul: 'matmul',
+  matmulNT: 'matmulNT',
+  matmulTN: 'matmulTN',
+  transpose: 'transpose',
+  sumAll: 'sum',
+  sumRows: "sum 'rows'",
+  sumCols: "sum 'cols'",
+  logSumExp: 'logSumExp',
+  softmax: 'softmax',
+  logSoftmax: 'logSoftmax',
+  softmaxCrossEntropy: 'softmaxCrossEntropy',
+};
+
+it('every primitive is named by its key and has a row in the op table', () => {
+  for (const [name, op] of Object.entries(primitives)) {
+    expect(op.opName).toBe(name);
+    expect(opTable.map((c) => c.name)).toContain(coveredBy[name as PrimitiveName]);
+  }
+});
 
 const bits = (m: Matrix): Uint8Array => new Uint8Array(toFlat(m).buffer);
 

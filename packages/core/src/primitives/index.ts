@@ -1,0 +1,42 @@
+import { add, broadcastAs, div, mul, neg, sub } from './arithmetic.js';
+import { abs, exp, log, relu, sigmoid, sign, sqrt, square, step, tanh } from './elementwise.js';
+import { matmul, matmulNT, matmulTN, transpose } from './linalg.js';
+import { sumAll, sumCols, sumRows } from './reduce.js';
+import { logSoftmax, logSumExp, softmax, softmaxCrossEntropyWithTargets } from './rowwise.js';
+
+/**
+ * Every primitive, keyed by its name: a duplicate name fails to compile, and the op tests are typed
+ * against these keys, so a primitive without a test row fails to compile too.
+ */
+export const primitives = {
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  broadcastAs,
+  exp,
+  log,
+  tanh,
+  sigmoid,
+  relu,
+  abs,
+  square,
+  sqrt,
+  step,
+  sign,
+  matmul,
+  matmulNT,
+  matmulTN,
+  transpose,
+  sumAll,
+  sumRows,
+  sumCols,
+  logSumExp,
+  softmax,
+  logSoftmax,
+  softmaxCrossEntropy: softmaxCrossEntropyWithTargets,
+} as const;
+
+/** The name of a primitive. */
+export type PrimitiveName = keyof typeof primitives;
