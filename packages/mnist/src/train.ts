@@ -10,13 +10,13 @@ import {
   type Params,
   saveCheckpoint,
   type TrainState,
+  writeFileAtomic,
 } from '@difftape/nn';
 import { gatherShiftedBatch } from './augment.js';
 import { makeOptimiser, type TrainConfig } from './config.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
 import { appendRecord, type EpochRecord } from './report/records.js';
-import { writeFileAtomic } from './report/report.js';
 
 /** Files of a run folder. */
 export const runFiles = (runDir: string) => ({

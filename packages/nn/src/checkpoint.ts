@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 // The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
 import fs from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fromFlat, Matrix, shapeString, type Tree, toFlat } from '@difftape/core';
 import * as t from 'io-ts';
+import { fsyncDir, writeTemp } from './atomic.js';
 import { decodeOrThrow, exactObject, NonNegativeInt, showValue } from './decode.js';
 import {
   type Dtype,
@@ -221,52 +222,6 @@ const checkJson = (x: unknown, path: string): void => {
     for (let i = 0; i < x.length; i++) checkJson(x[i], joinPath(path, i));
   } else if (isPlainObject(x)) for (const k of Object.keys(x)) checkJson(x[k], joinPath(path, k));
   else if (x !== null && typeof x !== 'string' && typeof x !== 'boolean') bad(describe(x));
-};
-
-let tempCounter = 0;
-
-/** Writes `data` to a fresh temp file beside `finalPath`, fsynced; returns the temp path. */
-const writeTemp = (finalPath: string, data: Uint8Array): string => {
-  for (let attempt = 0; ; attempt++) {
-    const temp = join(
-      dirname(finalPath),
-      `.${basename(finalPath)}.${process.pid}.${tempCounter++}.tmp`,
-    );
-    let fd: number;
-    try {
-      fd = fs.openSync(temp, 'wx', 0o644);
-    } catch (e) {
-      // A stale temp file of an earlier process with the same pid: try the next name.
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-      throw e;
-    }
-    try {
-      let written = 0;
-      while (written < data.length)
-        written += fs.writeSync(fd, data, written, data.length - written);
-      fs.fsyncSync(fd);
-    } catch (e) {
-      fs.closeSync(fd);
-      fs.rmSync(temp, { force: true });
-      throw e;
-    }
-    fs.closeSync(fd);
-    return temp;
-  }
-};
-
-/** Makes the renames durable; not every platform can fsync a directory, which is fine. */
-const fsyncDir = (dir: string): void => {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Best effort.
-  }
 };
 
 /** JSON indented by two spaces, with any value that fits in 100 columns kept on one line. */

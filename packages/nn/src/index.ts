@@ -1,5 +1,6 @@
 /** @difftape/nn: layers, losses, regularisers, optimisers, metrics and checkpoints over @difftape/core. */
 
+export { writeFileAtomic } from './atomic.js';
 export {
   type Checkpoint,
   checkParamShapes,

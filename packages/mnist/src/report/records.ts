@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { formatDecodeErrors } from '@difftape/nn';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
@@ -52,30 +53,8 @@ export interface MetricsFile {
   warnings: string[];
 }
 
-const show = (v: unknown): string => {
-  const s = v === undefined ? 'undefined' : JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-};
-
 /** io-ts errors as `train.top1: expected number, got "x"`, one per failing path. */
-export const describeErrors = (errors: t.Errors): string =>
-  errors
-    .map((e) => {
-      // Numeric keys are array indexes, or member numbers of an intersection (not shown).
-      const path = e.context
-        .map((c, i) => {
-          if (c.key === '') return '';
-          if (!/^\d+$/.test(c.key)) return `.${c.key}`;
-          const parent = e.context[i - 1]?.type as { _tag?: string } | undefined;
-          return parent?._tag === 'ArrayType' ? `[${c.key}]` : '';
-        })
-        .join('')
-        .replace(/^\./, '');
-      const last = e.context[e.context.length - 1];
-      return `${path || '(root)'}: expected ${last?.type.name ?? 'a value'}, got ${show(e.value)}`;
-    })
-    .filter((m, i, all) => all.indexOf(m) === i)
-    .join('; ');
+export const describeErrors = (errors: t.Errors): string => formatDecodeErrors(errors).join('; ');
 
 /** Checks what the codec cannot: sizes that agree, integer epoch, finite numbers. */
 const recordProblem = (r: EpochRecord): string | undefined => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '@difftape/nn';
 import { type Plot, renderPlots } from './plots.js';
 import { type EpochRecord, type RunConfig, readMetricsJsonl, readRunConfig } from './records.js';
 import { formatReportTableMarkdown, reportTable } from './table.js';
@@ -11,13 +12,6 @@ export interface WrittenReport {
   files: string[];
   warnings: string[];
 }
-
-/** Writes `file` atomically: a temporary sibling, then a rename over the target. */
-export const writeFileAtomic = (file: string, contents: string): void => {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, contents);
-  fs.renameSync(tmp, file);
-};
 
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -41,7 +41,7 @@ describe('decodeRecord', () => {
 
   it('names the path, expected type and value of a bad field', () => {
     const bad = { ...record(1), train: { ...record(1).train, top1: 'x' } };
-    expect(decodeRecord(bad)).toBe('invalid record: train.top1: expected number, got "x"');
+    expect(decodeRecord(bad)).toBe('invalid record: train.top1: expected a number, got "x"');
   });
 
   it('names an array element by index', () => {
@@ -50,12 +50,12 @@ describe('decodeRecord', () => {
       ...r,
       test: { ...r.test, oneVsRestError: [0.1, null, ...r.test.oneVsRestError.slice(2)] },
     };
-    expect(decodeRecord(bad)).toMatch(/test\.oneVsRestError\[1\]: expected number, got null/);
+    expect(decodeRecord(bad)).toMatch(/test\.oneVsRestError\[1\]: expected a number, got null/);
   });
 
   it('reports a missing field', () => {
     const { steps: _steps, ...rest } = record(1);
-    expect(decodeRecord(rest)).toMatch(/steps: expected number, got undefined/);
+    expect(decodeRecord(rest)).toMatch(/steps: missing, expected a number/);
   });
 
   it('rejects class counts that disagree and epochs that are not integers >= 0', () => {
@@ -91,7 +91,7 @@ describe('readMetricsJsonl', () => {
   it('names file and line number for a record that fails the codec', () => {
     const file = write(`${line(record(0)) + line(record(1))}{"epoch": 2}\n`);
     expect(() => readMetricsJsonl(file)).toThrow(
-      new RegExp(`${file}:3: invalid record: seconds: expected number`),
+      new RegExp(`${file}:3: invalid record: seconds: missing, expected a number`),
     );
   });
 
@@ -172,10 +172,10 @@ describe('RunConfig', () => {
   it('names the source and the bad key', () => {
     const { lr: _lr, ...noLr } = config;
     expect(() => decodeRunConfig(noLr, 'run/config.json')).toThrow(
-      'run/config.json: invalid run config: lr: expected number, got undefined',
+      'run/config.json: invalid run config: lr: missing, expected a number',
     );
     expect(() => decodeRunConfig({ ...config, optimizer: 3 }, 'c.json')).toThrow(
-      /optimizer: expected string, got 3/,
+      /optimizer: expected a string, got 3/,
     );
   });
 

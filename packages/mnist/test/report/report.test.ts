@@ -135,7 +135,7 @@ describe('writeReport', () => {
     writeRun([record(0)]);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, lr: 'fast' }));
     await expect(writeReport(dir)).rejects.toThrow(
-      /config\.json: invalid run config: lr: expected number, got "fast"/,
+      /config\.json: invalid run config: lr: expected a number, got "fast"/,
     );
   });
 });
