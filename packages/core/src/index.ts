@@ -7,6 +7,7 @@ export {
   arbMatrix,
   arbTree,
 } from './arbitraries.js';
+export { NonFiniteError } from './finite.js';
 export { type GradOptions, type Grads, grad, hvp, treeDot, valueAndGrad, vjp } from './grad.js';
 export {
   assertGrad,
@@ -61,5 +62,5 @@ export {
   split,
   uniform,
 } from './random.js';
-export { type Input, NonFiniteError, rawOf, type Tensor, Traced } from './tape.js';
+export { type Input, rawOf, type Tensor, Traced } from './tape.js';
 export { type Tree, type TreePath, treeFlatten, treeMap, treeUnflatten, treeZip } from './tree.js';

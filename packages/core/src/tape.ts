@@ -1,4 +1,4 @@
-import { firstNonFinite } from './kernels.js';
+import { checkBackward, checkForward } from './finite.js';
 import { Matrix } from './matrix.js';
 
 /**
@@ -167,48 +167,6 @@ const checkCotangent = (op: string, i: number, j: number, ct: Tensor, input: Nod
   if (input.rows !== ct.rows || input.columns !== ct.columns) {
     throw new RangeError(
       `backward: the VJP of '${op}' (tape index ${i}) for input ${j} returned ${ct.rows}x${ct.columns}, but the input is ${input.rows}x${input.columns}`,
-    );
-  }
-};
-
-/** Thrown by `checkFinite` mode: names the op and its tape index. */
-export class NonFiniteError extends Error {
-  constructor(
-    message: string,
-    readonly op: string,
-    readonly tapeIndex: number,
-    readonly pass: 'forward' | 'backward',
-  ) {
-    super(message);
-    this.name = 'NonFiniteError';
-  }
-}
-
-const firstBad = (m: Matrix): [number, number, number] | undefined => {
-  const at = firstNonFinite(m);
-  return at && [at[0], at[1], m.get(at[0], at[1])];
-};
-
-const checkForward = (op: string, index: number, out: Matrix): void => {
-  const bad = firstBad(out);
-  if (bad) {
-    throw new NonFiniteError(
-      `checkFinite: '${op}' (tape index ${index}) produced ${bad[2]} at [${bad[0]}, ${bad[1]}] of its ${out.rows}x${out.columns} output`,
-      op,
-      index,
-      'forward',
-    );
-  }
-};
-
-const checkBackward = (op: string, index: number, input: number, ct: Matrix): void => {
-  const bad = firstBad(ct);
-  if (bad) {
-    throw new NonFiniteError(
-      `checkFinite: the backward pass of '${op}' (tape index ${index}) produced ${bad[2]} at [${bad[0]}, ${bad[1]}] in the cotangent of input ${input}`,
-      op,
-      index,
-      'backward',
     );
   }
 };

@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** A size budget, as tinygrad kept one: the core must stay small enough to read in an afternoon. */
+const src = new URL('../src/', import.meta.url).pathname;
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').length;
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
+
+describe('size budget', () => {
+  it('the tape and its backward walk fit in about 150 lines', () => {
+    expect(lines(join(src, 'tape.ts'))).toBeLessThanOrEqual(180);
+  });
+
+  it('all of core/src stays under 2 500 lines', () => {
+    const total = files(src).reduce((n, f) => n + lines(f), 0);
+    expect(total).toBeLessThanOrEqual(2500);
+  });
+});
