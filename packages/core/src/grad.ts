@@ -121,3 +121,21 @@ export const hvp =
       (p: P) => treeDot(grad(f, options)(p) as Tree<Tensor>, v as Tree<Tensor>),
       options,
     )(params);
+
+/**
+ * `[f(params), J·tangents]`: the forward-mode derivative along `tangents` (same structure as
+ * params). The pullback is linear in its cotangent v, so J·u is the gradient of ⟨pullback(v), u⟩
+ * with respect to v (the "double-VJP" trick): no separate forward-mode rules are needed.
+ */
+export const jvp = <P>(
+  f: (params: P) => Tensor,
+  params: P,
+  tangents: Grads<P>,
+  options: GradOptions = {},
+): [Tensor, Matrix] => {
+  const [out, pullback] = vjp(f, params, options);
+  const tangentOut = grad((v: Tensor) =>
+    treeDot(pullback(v) as Tree<Tensor>, tangents as Tree<Tensor>),
+  )(filled(out.rows, out.columns, 0));
+  return [out, tangentOut];
+};

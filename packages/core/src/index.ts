@@ -8,7 +8,16 @@ export {
   arbTree,
 } from './arbitraries.js';
 export { NonFiniteError } from './finite.js';
-export { type GradOptions, type Grads, grad, hvp, treeDot, valueAndGrad, vjp } from './grad.js';
+export {
+  type GradOptions,
+  type Grads,
+  grad,
+  hvp,
+  jvp,
+  treeDot,
+  valueAndGrad,
+  vjp,
+} from './grad.js';
 export {
   assertGrad,
   type CheckGradOptions,

@@ -9,6 +9,7 @@ import {
   filled,
   grad,
   hvp,
+  jvp,
   log,
   logSumExp,
   Matrix,
@@ -261,3 +262,28 @@ test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })])(
     expect(mean(fill(r, c, 3))).toBeAllclose(fill(1, 1, 3), { rtol: 1e-15 });
   },
 );
+
+describe('jvp', () => {
+  it('equals central differences along the tangent', () => {
+    const p = {
+      W: Matrix.from1DArray(2, 2, [0.3, -0.2, 0.5, 1.1]),
+      b: Matrix.from1DArray(1, 2, [0.1, -0.4]),
+    };
+    const u = {
+      W: Matrix.from1DArray(2, 2, [1, 0.5, -0.3, 0.2]),
+      b: Matrix.from1DArray(1, 2, [-1, 2]),
+    };
+    const x = Matrix.from1DArray(3, 2, [1, 2, -1, 0.5, 0.2, -0.7]);
+    const f = (q: typeof p) => tanh(add(matmul(x, q.W), q.b));
+    const eps = 1e-6;
+    const at = (s: number) =>
+      f({
+        W: map2(p.W, u.W, (a, d) => a + s * eps * d),
+        b: map2(p.b, u.b, (a, d) => a + s * eps * d),
+      }) as Matrix;
+    const numeric = map2(at(1), at(-1), (a, b) => (a - b) / (2 * eps));
+    const [out, tangent] = jvp(f, p, u);
+    expect(out).toBeAllclose(f(p));
+    expect(tangent).toBeAllclose(numeric, { rtol: 1e-7, atol: 1e-10 });
+  });
+});

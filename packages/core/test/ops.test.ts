@@ -8,7 +8,11 @@ import {
   checkGrad,
   div,
   exp,
+  foldIn,
   grad,
+  jvp,
+  type Key,
+  key,
   log,
   logSoftmax,
   logSumExp,
@@ -19,12 +23,15 @@ import {
   mean,
   mul,
   neg,
+  normal,
   type PrimitiveName,
   primitives,
   relu,
+  scalar,
   sigmoid,
   softmax,
   softmaxCrossEntropy,
+  split,
   sqrt,
   square,
   sub,
@@ -175,6 +182,20 @@ describe.each(opTable)('$name', (c) => {
       grad((ys: Tensor[]) => sum(mul(weighted(c)(ys), weighted(c)(ys))))(xs); // second pass through fan-out
       expect(g).toHaveLength(xs.length);
       expect(xs.map(bits)).toEqual(before);
+    },
+  );
+
+  test.prop([c.inputs, fc.integer({ min: 0, max: 2 ** 31 - 1 })], { numRuns: 20 })(
+    'satisfies ⟨u, vjp(v)⟩ = ⟨jvp(u), v⟩ for random u, v',
+    (xs, seed) => {
+      const [ku, kv] = split(key(seed), 2) as [Key, Key];
+      const us = xs.map((x, i) => normal(foldIn(ku, i), x.rows, x.columns));
+      const [out, pullback] = vjp(c.f, xs);
+      const v = normal(kv, out.rows, out.columns);
+      const [, ju] = jvp(c.f, xs, us);
+      const left = pullback(v).reduce((acc, g, i) => acc + scalar(sum(mul(g, us[i]!))), 0);
+      const right = scalar(sum(mul(ju, v)));
+      expect(left).toBeAllclose(right, { rtol: 1e-10, atol: 1e-12 });
     },
   );
 
