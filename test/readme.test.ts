@@ -12,6 +12,7 @@ import {
   softmaxCrossEntropy,
   split,
   type Tensor,
+  valueAndGrad,
 } from '@difftape/core';
 import {
   addRegulariser,
@@ -42,8 +43,10 @@ describe("the README's examples", () => {
   const loss = (p: Params) =>
     softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);
 
-  it('grad returns matrices in the structure of the parameters', () => {
-    const g = grad(loss)(params);
+  it('valueAndGrad returns the loss and matrices in the structure of the parameters', () => {
+    const [value, g] = valueAndGrad(loss)(params); // value: a number; g: { W1, b1, W2, b2 } as matrices
+    expect(value).toBeGreaterThan(0);
+    expect(g.b2).toBeAllclose(grad(loss)(params).b2, { rtol: 0, atol: 0 });
     expect(Object.keys(g).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     expect([g.W1.rows, g.W1.columns]).toEqual([4, 8]);
     const report = checkGrad(loss, params);
@@ -68,6 +71,7 @@ describe("the README's examples", () => {
       'const loss = (p: Params) => softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);',
       'const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05)); // W ← W − η(∇W + λ∂R(W))',
       'const report = checkGrad(loss, params);',
+      'const [value, g] = valueAndGrad(loss)(params); // value: a number; g: { W1, b1, W2, b2 } as matrices',
     ]) {
       expect(readme).toContain(line);
     }
