@@ -11,7 +11,9 @@ import {
   relu,
   softmaxCrossEntropy,
   split,
+  sum,
   type Tensor,
+  tanh,
   valueAndGrad,
 } from '@difftape/core';
 import {
@@ -26,6 +28,7 @@ import {
   serial,
   sgd,
 } from '@difftape/nn';
+import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
 /** The README's examples, run as written (kept in step by the check on the README text below). */
@@ -51,8 +54,15 @@ describe("the README's examples", () => {
     expect([g.W1.rows, g.W1.columns]).toEqual([4, 8]);
     const report = checkGrad(loss, params);
     expect(report.ok, report.message).toBe(true);
-    expect(arbMatrix).toBeTypeOf('function');
   });
+
+  test.prop([arbMatrix({ rows: 4, cols: 3, awayFrom: [0] })])(
+    'my layer has the right gradient',
+    (w) => {
+      const r = checkGrad((p: Tensor) => sum(tanh(matmul(x, relu(p)))), w);
+      if (!r.ok) throw new Error(r.message);
+    },
+  );
 
   it('the nn version takes a step with the report update rule and lowers the loss', () => {
     const model = serial(dense(8, { init: init(0.5) }), reluLayer, dense(3));
@@ -71,6 +81,7 @@ describe("the README's examples", () => {
       'const loss = (p: Params) => softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);',
       'const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05)); // W ← W − η(∇W + λ∂R(W))',
       'const report = checkGrad(loss, params);',
+      '  const r = checkGrad((p: Tensor) => sum(tanh(matmul(x, relu(p)))), w);',
       'const [value, g] = valueAndGrad(loss)(params); // value: a number; g: { W1, b1, W2, b2 } as matrices',
     ]) {
       expect(readme).toContain(line);
