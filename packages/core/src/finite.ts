@@ -21,6 +21,7 @@ const firstBad = (m: Matrix): [number, number, number] | undefined => {
   return at && [at[0], at[1], m.get(at[0], at[1])];
 };
 
+/** Throws if an op's output holds a non-finite value. */
 export const checkForward = (op: string, index: number, out: Matrix): void => {
   const bad = firstBad(out);
   if (bad) {
@@ -33,6 +34,7 @@ export const checkForward = (op: string, index: number, out: Matrix): void => {
   }
 };
 
+/** Throws if a VJP's cotangent holds a non-finite value. */
 export const checkBackward = (op: string, index: number, input: number, ct: Matrix): void => {
   const bad = firstBad(ct);
   if (bad) {
