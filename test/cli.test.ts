@@ -353,8 +353,8 @@ describe('mnist CLI', () => {
           ['--batch-size', '2.5'],
         ],
         [
-          ['train', '--optimizer', 'rmsprop'],
-          ['--optimizer', 'rmsprop'],
+          ['train', '--optimiser', 'rmsprop'],
+          ['--optimiser', 'rmsprop'],
         ],
         [
           ['train', '--train-size', '70000'],

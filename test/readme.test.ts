@@ -19,13 +19,13 @@ import {
 import {
   addRegulariser,
   chain,
-  dense,
-  normal as init,
+  Dense,
   initTrainState,
   l1MaxColumn,
   makeStep,
-  relu as reluLayer,
-  serial,
+  normalInit,
+  Relu,
+  Serial,
   sgd,
 } from '@difftape/nn';
 import { test } from '@fast-check/vitest';
@@ -65,7 +65,7 @@ describe("the README's examples", () => {
   );
 
   it('the nn version takes a step with the report update rule and lowers the loss', () => {
-    const model = serial(dense(8, { init: init(0.5) }), reluLayer, dense(3));
+    const model = Serial(Dense(8, { init: normalInit(0.5) }), Relu, Dense(3));
     const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05));
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
     let state = initTrainState(model.init(key(2), 4)[0], optimiser);
@@ -79,6 +79,7 @@ describe("the README's examples", () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const line of [
       'const loss = (p: Params) => softmaxCrossEntropy(add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2), labels);',
+      'const model = Serial(Dense(8, { init: normalInit(0.5) }), Relu, Dense(3));',
       'const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05)); // W ← W − η(∇W + λ∂R(W))',
       'const report = checkGrad(loss, params);',
       '  const r = checkGrad((p: Tensor) => sum(tanh(matmul(x, relu(p)))), w);',

@@ -20,18 +20,18 @@ import {
   uniform,
 } from '@difftape/core';
 import {
-  activation,
+  Activation,
   adam,
   argmaxRows,
   batchIndices,
-  dense,
+  Dense,
   initTrainState,
   type Layer,
   makeStep,
   type Params,
-  serial,
+  Serial,
   softmaxCrossEntropy,
-  tanh,
+  Tanh,
   top1Accuracy,
 } from '@difftape/nn';
 import { fc, test } from '@fast-check/vitest';
@@ -72,7 +72,7 @@ const gather = (x: Matrix, labels: Int32Array, indices: ArrayLike<number>) => {
   return { x: batch, y };
 };
 
-const model = serial(dense(32), tanh, dense(32), tanh, dense(2));
+const model = Serial(Dense(32), Tanh, Dense(32), Tanh, Dense(2));
 
 describe('two spirals with core and nn only', () => {
   const [kData, kInit, kShuffle] = split(key(2024), 3) as [Key, Key, Key];
@@ -132,7 +132,7 @@ describe('two spirals with core and nn only', () => {
     "checkGrad passes a user's op with a right VJP and flags the first layer when the VJP is wrong",
     (seed) => {
       const withOp = (right: boolean) =>
-        serial(dense(8), activation('userTanh', userTanh(right)), dense(2));
+        Serial(Dense(8), Activation('userTanh', userTanh(right)), Dense(2));
       const good = lossOn(withOp(true), seed);
       const passed = checkGrad(good.f, good.params);
       expect(passed.ok, passed.message).toBe(true);

@@ -18,7 +18,7 @@ import {
 } from './cli/shared.js';
 import {
   decodeTrainConfig,
-  OPTIMIZERS,
+  OPTIMISERS,
   reportConfig,
   SCHEDULES,
   type TrainConfig,
@@ -61,9 +61,9 @@ dataOptions(
       String(reportConfig.lambda),
     )
     .addOption(
-      new Option('--optimizer <name>', 'update rule')
-        .choices(OPTIMIZERS)
-        .default(reportConfig.optimizer),
+      new Option('--optimiser <name>', 'update rule')
+        .choices(OPTIMISERS)
+        .default(reportConfig.optimiser),
     )
     .option('--weight-decay <x>', 'L2 weight decay on the weight matrices (not in the report)', '0')
     .option(

@@ -21,16 +21,16 @@ import {
 } from '@difftape/nn';
 import * as t from 'io-ts';
 
-const Optimizer = t.keyof(
+const Optimiser = t.keyof(
   { sgd: null, momentum: null, nesterov: null, adam: null },
   'one of sgd, momentum, nesterov, adam',
 );
 const Schedule = t.keyof({ constant: null, cosine: null }, 'one of constant, cosine');
 
 /** The update rules the CLI offers. */
-export const OPTIMIZERS = Object.keys(Optimizer.keys) as OptimizerName[];
-/** One of `OPTIMIZERS`. */
-export type OptimizerName = t.TypeOf<typeof Optimizer>;
+export const OPTIMISERS = Object.keys(Optimiser.keys) as OptimiserName[];
+/** One of `OPTIMISERS`. */
+export type OptimiserName = t.TypeOf<typeof Optimiser>;
 
 /** The learning-rate schedules the CLI offers. */
 export const SCHEDULES = Object.keys(Schedule.keys) as ScheduleName[];
@@ -48,7 +48,7 @@ export interface TrainConfig {
   readonly weightDecay?: number;
   /** Translate each training image by up to this many pixels, fresh every epoch; 0 in the report. */
   readonly shift?: number;
-  readonly optimizer: OptimizerName;
+  readonly optimiser: OptimiserName;
   /** Momentum's β (momentum and nesterov only). */
   readonly beta: number;
   readonly schedule: ScheduleName;
@@ -68,7 +68,7 @@ export const reportConfig: TrainConfig = {
   batchSize: 50,
   lr: 0.05,
   lambda: 1e-4,
-  optimizer: 'sgd',
+  optimiser: 'sgd',
   beta: 0.9,
   schedule: 'constant',
   seed: 0,
@@ -87,11 +87,11 @@ export const makeOptimiser = (
       ? cosineDecay(config.lr, Math.max(1, config.epochs * stepsPerEpoch))
       : config.lr;
   const base =
-    config.optimizer === 'sgd'
+    config.optimiser === 'sgd'
       ? sgd(lr)
-      : config.optimizer === 'adam'
+      : config.optimiser === 'adam'
         ? adam(lr)
-        : momentum(lr, config.beta, { nesterov: config.optimizer === 'nesterov' });
+        : momentum(lr, config.beta, { nesterov: config.optimiser === 'nesterov' });
   const isWeight = (path: string) => path.endsWith('W');
   return config.weightDecay
     ? chain(
@@ -108,7 +108,7 @@ export const trainConfigFields = {
   batchSize: PositiveInt,
   lr: PositiveNumber,
   lambda: NonNegativeNumber,
-  optimizer: t.keyof(
+  optimiser: t.keyof(
     { sgd: null, momentum: null, nesterov: null, adam: null },
     'one of sgd, momentum, nesterov, adam',
   ),

@@ -8,7 +8,7 @@ import {
   normal,
   randomInts,
   rawOf,
-  relu as reluOp,
+  relu,
   softmax,
   softmaxCrossEntropy,
   split,
@@ -21,15 +21,15 @@ import {
   addRegulariser,
   applyUpdates,
   chain,
-  dense,
+  Dense,
   type Layer,
   l1MaxColumn,
   modelFromSpec,
   nll,
   type Params,
-  relu,
+  Relu,
   reportModelSpec,
-  serial,
+  Serial,
   sgd,
 } from '@difftape/nn';
 import { fc, test } from '@fast-check/vitest';
@@ -111,9 +111,9 @@ interface Problem {
   readonly labels: number[];
 }
 
-/** serial(dense(h₁), relu, ..., dense(K)) for widths [n, h₁, ..., K]. */
+/** Serial(Dense(h₁), Relu, ..., Dense(K)) for widths [n, h₁, ..., K]. */
 const mlp = (widths: readonly number[]): Layer =>
-  serial(...widths.slice(1, -1).flatMap((h) => [dense(h), relu]), dense(widths.at(-1)!));
+  Serial(...widths.slice(1, -1).flatMap((h) => [Dense(h), Relu]), Dense(widths.at(-1)!));
 
 /**
  * Small MLPs of 0–3 hidden layers (input 4–8, hidden 3–6, K 3–5, batch 1–6). Weights lie in
@@ -306,7 +306,7 @@ describe('the Jacobians one at a time', () => {
     const rows = z.to2DArray().map((r) => [...r, ...extra]);
     for (const r of rows) {
       const row = Matrix.rowVector(r);
-      const [, pullback] = vjp((x: Matrix) => reluOp(x), row);
+      const [, pullback] = vjp((x: Matrix) => relu(x), row);
       const tapeJ = new Matrix(
         r.map((_, i) => {
           const basis = new Matrix(1, r.length);
@@ -332,7 +332,7 @@ describe('the Jacobians one at a time', () => {
 });
 
 /** The report's `regularized_gradient`: round((w + c)/(|w| + c)) in place of sign(w), c = 1e-6. */
-const reportRegularizedGradient = (w: Matrix): Matrix => {
+const reportRegularisedGradient = (w: Matrix): Matrix => {
   const c = 1e-6;
   const roundSign = (v: number) => Math.round((v + c) / (Math.abs(v) + c));
   const rows = w.to2DArray();
@@ -374,14 +374,14 @@ describe('l1MaxColumnSubgradient (section 1.7)', () => {
     'agrees with the report’s rounding trick away from 0',
     (w) => {
       expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual(
-        reportRegularizedGradient(w).to2DArray(),
+        reportRegularisedGradient(w).to2DArray(),
       );
     },
   );
 
   it('departs from the report’s code at 0 and tiny negatives (DESIGN.md: sign(0) = 0)', () => {
     const b = Matrix.rowVector([0, -1e-7, -1e-6]);
-    expect(reportRegularizedGradient(b).to2DArray()).toEqual([[1, 1, 0]]);
+    expect(reportRegularisedGradient(b).to2DArray()).toEqual([[1, 1, 0]]);
     expect(l1MaxColumnSubgradient(b).to2DArray()).toEqual([[0, -1, -1]]);
   });
 });

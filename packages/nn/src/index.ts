@@ -20,11 +20,11 @@ export {
   PositiveNumber,
   Probability,
 } from './decode.js';
-export { glorotUniform, heNormal, type Initializer, normal, zeros } from './init.js';
+export { glorotUniform, heNormal, type Initialiser, normalInit, zeros } from './init.js';
 export { checkWidth, type Layer, type Params } from './layer.js';
-export { activation, logSoftmax, relu, sigmoid, softmax, tanh } from './layers/activations.js';
-export { type DenseOptions, type DenseParams, dense } from './layers/dense.js';
-export { serial } from './layers/serial.js';
+export { Activation, LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from './layers/activations.js';
+export { Dense, type DenseOptions, type DenseParams } from './layers/dense.js';
+export { Serial } from './layers/serial.js';
 export { mse, nll, softmaxCrossEntropy } from './loss.js';
 export {
   argmaxRows,

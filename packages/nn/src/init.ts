@@ -1,7 +1,7 @@
-import { filled, type Key, type Matrix, normal as randomNormal, uniform } from '@difftape/core';
+import { filled, type Key, type Matrix, normal, uniform } from '@difftape/core';
 
 /** Makes a rows × cols weight matrix (rows = fan-in, cols = fan-out) from a PRNG key. */
-export type Initializer = (key: Key, rows: number, cols: number) => Matrix;
+export type Initialiser = (key: Key, rows: number, cols: number) => Matrix;
 
 const positive = (what: string, v: number): number => {
   if (!(Number.isFinite(v) && v >= 0))
@@ -9,21 +9,21 @@ const positive = (what: string, v: number): number => {
   return v;
 };
 
-/** N(0, std²) entries; the report's weights are `normal(0.1)`. */
-export const normal =
-  (std: number): Initializer =>
+/** N(0, std²) entries; the report's weights are `normalInit(0.1)`. (Not `normal`: that is core's sampler.) */
+export const normalInit =
+  (std: number): Initialiser =>
   (key, rows, cols) =>
-    randomNormal(key, rows, cols, positive('normal(std)', std));
+    normal(key, rows, cols, positive('normalInit(std)', std));
 
 /** He (Kaiming) normal: N(0, 2 / fan-in), suited to ReLU layers. */
-export const heNormal: Initializer = (key, rows, cols) =>
-  randomNormal(key, rows, cols, Math.sqrt(2 / Math.max(rows, 1)));
+export const heNormal: Initialiser = (key, rows, cols) =>
+  normal(key, rows, cols, Math.sqrt(2 / Math.max(rows, 1)));
 
 /** Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fan-in + fan-out)). */
-export const glorotUniform: Initializer = (key, rows, cols) => {
+export const glorotUniform: Initialiser = (key, rows, cols) => {
   const a = Math.sqrt(6 / Math.max(rows + cols, 1));
   return uniform(key, rows, cols, -a, a);
 };
 
 /** All zeros: the report's biases. */
-export const zeros: Initializer = (_key, rows, cols) => filled(rows, cols, 0);
+export const zeros: Initialiser = (_key, rows, cols) => filled(rows, cols, 0);

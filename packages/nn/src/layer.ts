@@ -8,7 +8,7 @@ export type Params = Tree<Matrix>;
  * `apply` is a pure function of parameters and a batch (rows are samples). Models are layers too.
  */
 export interface Layer {
-  /** Names the layer in errors, e.g. `dense(100)`. */
+  /** Names the layer in errors, e.g. `Dense(100)`. */
   readonly name: string;
   readonly init: (key: Key, inputCols: number) => [params: Params, outputCols: number];
   readonly apply: (params: Tree<Tensor>, x: Tensor) => Tensor;

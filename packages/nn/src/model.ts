@@ -1,29 +1,36 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { glorotUniform, heNormal, type Initializer, normal, zeros } from './init.js';
+import { glorotUniform, heNormal, type Initialiser, normalInit, zeros } from './init.js';
 import type { Layer } from './layer.js';
-import { logSoftmax, relu, sigmoid, softmax, tanh } from './layers/activations.js';
-import { dense } from './layers/dense.js';
-import { serial } from './layers/serial.js';
+import { LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from './layers/activations.js';
+import { Dense } from './layers/dense.js';
+import { Serial } from './layers/serial.js';
 import {
-  type Activation,
+  type ActivationName,
   decodeModelSpec,
   type InitSpec,
   type LayerSpec,
   type ModelSpec,
 } from './spec.js';
 
-const activations: Record<Activation, Layer> = { relu, tanh, sigmoid, softmax, logSoftmax };
+// The spec's JSON keys stay lower-case (`"relu"`); the layer values are the capitalised constructors.
+const activations: Record<ActivationName, Layer> = {
+  relu: Relu,
+  tanh: Tanh,
+  sigmoid: Sigmoid,
+  softmax: Softmax,
+  logSoftmax: LogSoftmax,
+};
 
-const initializer = (spec: InitSpec): Initializer =>
-  typeof spec === 'object' ? normal(spec.normal) : { heNormal, glorotUniform, zeros }[spec];
+const initialiser = (spec: InitSpec): Initialiser =>
+  typeof spec === 'object' ? normalInit(spec.normal) : { heNormal, glorotUniform, zeros }[spec];
 
 const layerFromSpec = (spec: LayerSpec): Layer => {
   if (typeof spec === 'string') return activations[spec];
-  if (typeof spec.dense === 'number') return dense(spec.dense);
+  if (typeof spec.dense === 'number') return Dense(spec.dense);
   const { units, init, bias } = spec.dense;
-  return dense(units, {
-    ...(init && { init: initializer(init) }),
-    ...(bias && { bias: initializer(bias) }),
+  return Dense(units, {
+    ...(init && { init: initialiser(init) }),
+    ...(bias && { bias: initialiser(bias) }),
   });
 };
 
@@ -32,5 +39,5 @@ export const modelFromSpec = (spec: ModelSpec | unknown): Layer => {
   const decoded = decodeModelSpec(spec);
   if (isLeft(decoded))
     throw new TypeError(`modelFromSpec: invalid model spec:\n  ${decoded.left.join('\n  ')}`);
-  return serial(...decoded.right.layers.map(layerFromSpec));
+  return Serial(...decoded.right.layers.map(layerFromSpec));
 };

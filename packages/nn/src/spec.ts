@@ -14,12 +14,12 @@ import {
  */
 
 /** An activation layer's name. */
-export const Activation = t.keyof(
+export const ActivationName = t.keyof(
   { relu: null, tanh: null, sigmoid: null, softmax: null, logSoftmax: null },
   'one of "relu", "tanh", "sigmoid", "softmax", "logSoftmax"',
 );
 /** An activation layer's name. */
-export type Activation = t.TypeOf<typeof Activation>;
+export type ActivationName = t.TypeOf<typeof ActivationName>;
 
 /** An initialiser: `{"normal": std}`, `"heNormal"`, `"glorotUniform"` or `"zeros"`. */
 export const InitSpec = t.union(
@@ -54,7 +54,7 @@ export const DenseSpec = exactObject(
 export type DenseSpec = t.TypeOf<typeof DenseSpec>;
 
 /** One entry of `layers`: an activation name or a dense layer. */
-export const LayerSpec = t.union([Activation, DenseSpec], 'a layer');
+export const LayerSpec = t.union([ActivationName, DenseSpec], 'a layer');
 /** One entry of `layers`: an activation name or a dense layer. */
 export type LayerSpec = t.TypeOf<typeof LayerSpec>;
 

@@ -1,45 +1,37 @@
-import {
-  filled,
-  key,
-  Matrix,
-  normal as randomNormal,
-  type Tensor,
-  type Tree,
-  treeFlatten,
-} from '@difftape/core';
+import { filled, key, Matrix, normal, type Tensor, type Tree, treeFlatten } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
 import {
-  dense,
+  Dense,
   glorotUniform,
   heNormal,
-  logSoftmax,
+  LogSoftmax,
   modelFromSpec,
-  normal,
-  relu,
+  normalInit,
+  Relu,
   reportModelSpec,
-  serial,
-  sigmoid,
-  softmax,
-  tanh,
+  Serial,
+  Sigmoid,
+  Softmax,
+  Tanh,
   zeros,
 } from '../src/index.js';
 
 const reportModel = () =>
-  serial(
-    dense(100, { init: normal(0.1) }),
-    relu,
-    dense(100, { init: normal(0.1) }),
-    relu,
-    dense(10, { init: normal(0.1) }),
+  Serial(
+    Dense(100, { init: normalInit(0.1) }),
+    Relu,
+    Dense(100, { init: normalInit(0.1) }),
+    Relu,
+    Dense(10, { init: normalInit(0.1) }),
   );
 const shapes = (t: Tree<Matrix>) => treeFlatten(t).leaves.map((m) => `${m.rows}x${m.columns}`);
 
 describe('layers', () => {
-  it('dense infers its input width and makes W (in × out) and b (1 × out)', () => {
-    const [params, out] = dense(7).init(key(0), 3);
+  it('Dense infers its input width and makes W (in × out) and b (1 × out)', () => {
+    const [params, out] = Dense(7).init(key(0), 3);
     expect(out).toBe(7);
     expect(shapes(params)).toEqual(['3x7', '1x7']); // keys sorted: W, b
-    const y = dense(7).apply(params, filled(5, 3, 1));
+    const y = Dense(7).apply(params, filled(5, 3, 1));
     expect([y.rows, y.columns]).toEqual([5, 7]);
   });
 
@@ -65,43 +57,43 @@ describe('layers', () => {
     const k = key(9);
     const std = (m: Matrix) =>
       Math.sqrt(m.to1DArray().reduce((s, v) => s + v * v, 0) / (m.rows * m.columns));
-    expect(std(normal(0.1)(k, 400, 100))).toBeCloseTo(0.1, 2);
+    expect(std(normalInit(0.1)(k, 400, 100))).toBeCloseTo(0.1, 2);
     expect(std(heNormal(k, 400, 100))).toBeCloseTo(Math.sqrt(2 / 400), 2);
     const g = glorotUniform(k, 400, 100).to1DArray();
     const a = Math.sqrt(6 / 500);
     expect(Math.max(...g.map(Math.abs))).toBeLessThanOrEqual(a);
     expect(std(glorotUniform(k, 400, 100))).toBeCloseTo(a / Math.sqrt(3), 2);
     expect(zeros(k, 2, 3)).toBeAllclose(filled(2, 3, 0), { atol: 0 });
-    expect(normal(0.1)(k, 2, 2)).toBeAllclose(randomNormal(k, 2, 2, 0.1), { rtol: 0, atol: 0 });
+    expect(normalInit(0.1)(k, 2, 2)).toBeAllclose(normal(k, 2, 2, 0.1), { rtol: 0, atol: 0 });
   });
 
   it('activation layers keep the width and apply their function', () => {
     const x = Matrix.from1DArray(1, 3, [-1, 0, 2]);
-    for (const layer of [relu, tanh, sigmoid, softmax, logSoftmax]) {
+    for (const layer of [Relu, Tanh, Sigmoid, Softmax, LogSoftmax]) {
       const [params, out] = layer.init(key(0), 3);
       expect(out).toBe(3);
       expect(treeFlatten(params).leaves).toHaveLength(0);
     }
-    expect(relu.apply({}, x)).toBeAllclose(Matrix.from1DArray(1, 3, [0, 0, 2]));
+    expect(Relu.apply({}, x)).toBeAllclose(Matrix.from1DArray(1, 3, [0, 0, 2]));
   });
 
-  it('names the layer, its index in serial and both widths on a wrong input width', () => {
+  it('names the layer, its index in Serial and both widths on a wrong input width', () => {
     const model = reportModel();
     const [params] = model.init(key(0), 784);
     expect(() => model.apply(params, filled(2, 783, 0) as Tensor)).toThrow(
-      'serial: layer 0 (dense(100)): dense(100): expects 784 input columns, got 2x783',
+      'Serial: layer 0 (Dense(100)): Dense(100): expects 784 input columns, got 2x783',
     );
     const broken = [...(params as Tree<Matrix>[])];
     broken[2] = { W: filled(99, 100, 0), b: filled(1, 100, 0) };
     expect(() => model.apply(broken, filled(2, 784, 0))).toThrow(
-      'serial: layer 2 (dense(100)): dense(100): expects 99 input columns, got 2x100',
+      'Serial: layer 2 (Dense(100)): Dense(100): expects 99 input columns, got 2x100',
     );
   });
 
   it('rejects bad widths with the layer name', () => {
-    expect(() => dense(0)).toThrow('dense(0): units must be a positive integer, got 0');
-    expect(() => serial(dense(3), relu).init(key(0), 2.5)).toThrow(
-      'serial: layer 0 (dense(3)): dense(3): the input width must be a positive integer, got 2.5',
+    expect(() => Dense(0)).toThrow('Dense(0): units must be a positive integer, got 0');
+    expect(() => Serial(Dense(3), Relu).init(key(0), 2.5)).toThrow(
+      'Serial: layer 0 (Dense(3)): Dense(3): the input width must be a positive integer, got 2.5',
     );
   });
 });
@@ -114,7 +106,7 @@ describe('modelFromSpec', () => {
     const la = treeFlatten(a).leaves;
     for (const [i, m] of treeFlatten(b).leaves.entries())
       expect(la[i]).toBeAllclose(m, { rtol: 0, atol: 0 });
-    expect(fromSpec.name).toBe('serial(dense(100), relu, dense(100), relu, dense(10))');
+    expect(fromSpec.name).toBe('Serial(Dense(100), Relu, Dense(100), Relu, Dense(10))');
   });
 
   it('takes the short form and reports errors with their path', () => {

@@ -1,6 +1,6 @@
 import { key, Matrix, normal, softmaxCrossEntropy } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
-import { batchIndices, dense, initTrainState, makeStep, relu, serial, sgd } from '../src/index.js';
+import { batchIndices, Dense, initTrainState, makeStep, Relu, Serial, sgd } from '../src/index.js';
 
 describe('batchIndices', () => {
   it('cuts a permutation into full batches, dropping the rest as the report does', () => {
@@ -31,7 +31,7 @@ describe('batchIndices', () => {
 describe('makeStep', () => {
   const x = normal(key(7), 32, 4);
   const y = Array.from({ length: 32 }, (_, i) => (x.get(i, 0) + x.get(i, 1) > 0 ? 1 : 0));
-  const model = serial(dense(8), relu, dense(2));
+  const model = Serial(Dense(8), Relu, Dense(2));
 
   it('is pure and lowers the loss on a small problem', () => {
     const step = makeStep(model, softmaxCrossEntropy, sgd(0.5));

@@ -37,7 +37,7 @@ export const RunConfig = t.intersection([
     batchSize: t.number,
     lr: t.number,
     lambda: t.number,
-    optimizer: t.string,
+    optimiser: t.string,
     seed: t.number,
     trainSize: t.number,
     testSize: t.number,

@@ -157,7 +157,7 @@ describe('RunConfig', () => {
     batchSize: 50,
     lr: 0.05,
     lambda: 0.001,
-    optimizer: 'sgd',
+    optimiser: 'sgd',
     seed: 0,
     trainSize: 60000,
     testSize: 10000,
@@ -174,8 +174,8 @@ describe('RunConfig', () => {
     expect(() => decodeRunConfig(noLr, 'run/config.json')).toThrow(
       'run/config.json: invalid run config: lr: missing, expected a number',
     );
-    expect(() => decodeRunConfig({ ...config, optimizer: 3 }, 'c.json')).toThrow(
-      /optimizer: expected a string, got 3/,
+    expect(() => decodeRunConfig({ ...config, optimiser: 3 }, 'c.json')).toThrow(
+      /optimiser: expected a string, got 3/,
     );
   });
 

@@ -29,7 +29,7 @@ const config = {
   batchSize: 50,
   lr: 0.05,
   lambda: 0.001,
-  optimizer: 'sgd',
+  optimiser: 'sgd',
   seed: 7,
   trainSize: 1000,
   testSize: 200,

@@ -3,7 +3,7 @@ import * as core from '@difftape/core';
 import { checkWidth, type Layer } from '../layer.js';
 
 /** A parameter-free layer applying f row by row; output width = input width. */
-export const activation = (name: string, f: (x: Tensor) => Tensor): Layer => ({
+export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer => ({
   name,
   init: (_key, inputCols) => {
     checkWidth(name, 'the input width', inputCols);
@@ -13,12 +13,12 @@ export const activation = (name: string, f: (x: Tensor) => Tensor): Layer => ({
 });
 
 /** max(0, x). */
-export const relu: Layer = activation('relu', core.relu);
+export const Relu: Layer = Activation('Relu', core.relu);
 /** tanh(x). */
-export const tanh: Layer = activation('tanh', core.tanh);
+export const Tanh: Layer = Activation('Tanh', core.tanh);
 /** 1 / (1 + e⁻ˣ). */
-export const sigmoid: Layer = activation('sigmoid', core.sigmoid);
+export const Sigmoid: Layer = Activation('Sigmoid', core.sigmoid);
 /** Row-wise softmax (for probabilities; train on logits with softmaxCrossEntropy instead). */
-export const softmax: Layer = activation('softmax', core.softmax);
+export const Softmax: Layer = Activation('Softmax', core.softmax);
 /** Row-wise log softmax. */
-export const logSoftmax: Layer = activation('logSoftmax', core.logSoftmax);
+export const LogSoftmax: Layer = Activation('LogSoftmax', core.logSoftmax);

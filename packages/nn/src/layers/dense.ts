@@ -1,11 +1,11 @@
 import { add, type Key, matmul, split, type Tensor, type Tree } from '@difftape/core';
-import { glorotUniform, type Initializer, zeros } from '../init.js';
+import { glorotUniform, type Initialiser, zeros } from '../init.js';
 import { checkWidth, type Layer } from '../layer.js';
 
 /** How a dense layer initialises its weights (fan-in × fan-out) and its 1 × units bias. */
 export interface DenseOptions {
-  readonly init?: Initializer;
-  readonly bias?: Initializer;
+  readonly init?: Initialiser;
+  readonly bias?: Initialiser;
 }
 
 /** Parameters of a dense layer: W (in × out) and b (1 × out). */
@@ -15,8 +15,8 @@ export interface DenseParams<T = Tensor> {
 }
 
 /** x·W + b with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
-export const dense = (units: number, options: DenseOptions = {}): Layer => {
-  const name = `dense(${units})`;
+export const Dense = (units: number, options: DenseOptions = {}): Layer => {
+  const name = `Dense(${units})`;
   checkWidth(name, 'units', units);
   const { init = glorotUniform, bias = zeros } = options;
   return {

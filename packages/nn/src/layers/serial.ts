@@ -13,9 +13,9 @@ const within = <T>(where: string, f: () => T): T => {
 };
 
 /** Layers applied one after another; itself a layer whose parameters are the array of theirs. */
-export const serial = (...layers: Layer[]): Layer => {
-  if (layers.length === 0) throw new RangeError('serial: needs at least one layer');
-  const name = `serial(${layers.map((l) => l.name).join(', ')})`;
+export const Serial = (...layers: Layer[]): Layer => {
+  if (layers.length === 0) throw new RangeError('Serial: needs at least one layer');
+  const name = `Serial(${layers.map((l) => l.name).join(', ')})`;
   return {
     name,
     init: (key: Key, inputCols: number) => {
@@ -23,7 +23,7 @@ export const serial = (...layers: Layer[]): Layer => {
       const params: Params[] = [];
       let cols = inputCols;
       layers.forEach((layer, i) => {
-        const [p, out] = within(`serial: layer ${i} (${layer.name})`, () =>
+        const [p, out] = within(`Serial: layer ${i} (${layer.name})`, () =>
           layer.init(keys[i]!, cols),
         );
         params.push(p);
@@ -35,11 +35,11 @@ export const serial = (...layers: Layer[]): Layer => {
       const ps = params as readonly Tree<Tensor>[];
       if (!Array.isArray(ps) || ps.length !== layers.length) {
         throw new TypeError(
-          `serial: expected an array of ${layers.length} parameter sets, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
+          `Serial: expected an array of ${layers.length} parameter sets, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
         );
       }
       return layers.reduce<Tensor>(
-        (h, layer, i) => within(`serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h)),
+        (h, layer, i) => within(`Serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h)),
         x,
       );
     },
