@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint } from '@difftape/nn';
+import { loadCheckpoint } from '@difftape/nn/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reportConfig, trainConfigFields } from '../packages/mnist/src/config.js';
 import {

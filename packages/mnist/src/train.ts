@@ -4,14 +4,12 @@ import { foldIn, type Key, key, keyData, softmaxCrossEntropy, split } from '@dif
 import {
   batchIndices,
   initTrainState,
-  loadCheckpoint,
   makeStep,
   modelFromSpec,
   type Params,
-  saveCheckpoint,
   type TrainState,
-  writeFileAtomic,
 } from '@difftape/nn';
+import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
 import { gatherShiftedBatch } from './augment.js';
 import { makeOptimiser, type TrainConfig } from './config.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';

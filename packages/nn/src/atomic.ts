@@ -60,3 +60,35 @@ export const writeFileAtomic = (path: string, data: string | Uint8Array): void =
   }
   fsyncDir(dirname(path));
 };
+
+const TEMP_NAME = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
+
+/** Whether a process with this pid runs (EPERM: it does, under another user). */
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the temp files that interrupted writes of `finalPath` left beside it: those of this
+ * process (its writes are synchronous, so none is in flight) and of processes no longer running.
+ */
+export const removeStaleTemps = (finalPath: string): void => {
+  const dir = dirname(finalPath);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // No folder yet: nothing to clean; the write reports any real problem.
+  }
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match === null || match[1] !== basename(finalPath)) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || !isRunning(pid)) fs.rmSync(join(dir, name), { force: true });
+  }
+};

@@ -1,33 +1,50 @@
-import { createHash } from 'node:crypto';
-// The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
-import fs from 'node:fs';
-import { dirname } from 'node:path';
-import { fromFlat, Matrix, shapeString, type Tree, toFlat } from '@difftape/core';
-import * as t from 'io-ts';
-import { fsyncDir, writeTemp } from './atomic.js';
-import { decodeOrThrow, exactObject, NonNegativeInt, showValue } from './decode.js';
+import { fromFlat, Matrix, type Tree, toFlat } from '@difftape/core';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { decodeOrThrow, decodeWith, showValue } from './decode.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkJson,
+  checkJsonShape,
+  decodeNode,
+  describeValue,
+  encodeNode,
+  isPlainObject,
+  joinPath,
+  LEGACY_VERSION,
+  LegacyManifest,
+  MAX_MANIFEST_DEPTH,
+  Manifest,
+  type ParamNode,
+  refsOf,
+  type StateNode,
+  type TensorRef,
+} from './manifest.js';
 import {
   type Dtype,
-  decodeSafetensors,
   encodeSafetensors,
+  headerLength,
+  parseSafetensorsHeader,
+  readTensor,
+  type SafetensorsHeader,
+  type TensorEntry,
   type TensorToWrite,
 } from './safetensors.js';
 import { ModelSpec } from './spec.js';
+import { specInputCols, specParamShapes } from './spec-shapes.js';
 
 /**
- * A checkpoint is two files: `<name>.safetensors` holds every matrix (parameters under `params/`,
- * optimiser state under `opt/`), and `<name>.json`, the manifest, holds everything else: the
- * trees' structure with tensor names, the model spec, `meta`, the optimiser state's non-matrix
- * leaves, and the SHA-256 of the tensors file so the two never pair up wrongly. Both are written
- * atomically (temp file, fsync, rename), tensors first, manifest last.
+ * A checkpoint is one safetensors file: every matrix is a tensor (parameters under `params/`,
+ * optimiser state under `opt/`), and the header's `__metadata__` holds the manifest (JSON: trees,
+ * spec, meta, scalars) and a SHA-256 over the manifest and every tensor's bytes, so nothing a
+ * loader reads goes unchecked. This module only turns checkpoints into bytes and back (it runs in a
+ * browser); `@difftape/nn/node` reads and writes files.
  */
 
-/** The manifest's `format` field. */
-export const CHECKPOINT_FORMAT = 'difftape-checkpoint';
-/** The manifest version this module writes and reads. */
-export const CHECKPOINT_VERSION = 1;
-
-/** What `saveCheckpoint` stores. `optimiserState` may hold matrices, numbers, strings, ... */
+/** What `encodeCheckpoint` stores. `optimiserState` may hold matrices, numbers, strings, ... */
 export interface Checkpoint {
   readonly params: Tree;
   readonly optimiserState?: unknown;
@@ -35,226 +52,43 @@ export interface Checkpoint {
   readonly meta?: Record<string, unknown>;
 }
 
-/** What `loadCheckpoint` returns; `dtype` is the stored precision (values are float64 again). */
-export interface LoadedCheckpoint {
+/** A decoded checkpoint; `dtype` is the stored precision (values are float64 again). */
+export interface LoadedCheckpoint<M = Record<string, unknown>> {
   readonly params: Tree;
   readonly optimiserState: unknown;
   readonly spec: ModelSpec | undefined;
-  readonly meta: Record<string, unknown>;
+  readonly meta: M;
   readonly dtype: Dtype;
 }
 
-/** A tensor's place in a tree: its name in the tensors file and its shape. */
-export interface TensorRef {
-  tensor: string;
-  shape: [number, number];
+/** How to decode: `meta` validates the meta record; non-finite parameters are refused unless allowed. */
+export interface DecodeOptions<M = Record<string, unknown>> {
+  readonly meta?: t.Decoder<unknown, M>;
+  readonly allowNonFinite?: boolean;
 }
-/** A numbers leaf; non-finite values and -0 are strings since JSON has no literal for them. */
-export type NumberValue = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
-/** A parameter tree in the manifest. */
-export type ParamNode =
-  | TensorRef
-  | { array: ParamNode[] }
-  | { object: { [key: string]: ParamNode } };
-/** An optimiser-state tree in the manifest: matrices, containers and JSON scalars. */
-export type StateNode =
-  | TensorRef
-  | { array: StateNode[] }
-  | { object: { [key: string]: StateNode } }
-  | { number: NumberValue }
-  | { string: string }
-  | { boolean: boolean }
-  | { null: true }
-  | { undefined: true };
 
-const isShapePair = (u: unknown): u is [number, number] =>
-  Array.isArray(u) && u.length === 2 && u.every((d: unknown) => NonNegativeInt.is(d));
+/** A checkpoint that cannot be written or read; the message says which and what is wrong. */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+}
 
-const Shape = new t.Type<[number, number], [number, number], unknown>(
-  'a shape [rows, cols]',
-  isShapePair,
-  (u, c) => (isShapePair(u) ? t.success(u) : t.failure(u, c)),
-  (a) => a,
-);
+/** The `__metadata__` keys of a one-file checkpoint. */
+const META = { format: 'format', manifest: 'manifest', sha256: 'sha256' } as const;
 
-const Tensor = exactObject(
-  { tensor: t.string, shape: Shape },
-  {},
-  'a tensor node {"tensor", "shape"}',
-);
+const utf8 = new TextEncoder();
 
-const containers = <N>(self: t.Type<N, unknown>) => [
-  exactObject({ array: t.array(self) }, {}, 'an array node {"array": [...]}'),
-  exactObject({ object: t.record(t.string, self) }, {}, 'an object node {"object": {...}}'),
-];
-
-const ParamNode: t.Type<ParamNode, unknown> = t.recursion('a params node', (self) =>
-  t.union([Tensor, ...containers(self)] as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
-);
-
-const NumberValue = t.union([
-  t.number,
-  t.keyof({ NaN: null, Infinity: null, '-Infinity': null, '-0': null }),
-]);
-
-const StateNode: t.Type<StateNode, unknown> = t.recursion('a state node', (self) =>
-  t.union([
-    Tensor,
-    ...containers(self),
-    exactObject({ number: NumberValue }, {}, 'a number node'),
-    exactObject({ string: t.string }, {}, 'a string node'),
-    exactObject({ boolean: t.boolean }, {}, 'a boolean node'),
-    exactObject({ null: t.literal(true) }, {}, 'a null node'),
-    exactObject({ undefined: t.literal(true) }, {}, 'an undefined node'),
-  ] as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
-);
-
-const Sha256 = new t.Type<string, string, unknown>(
-  'a SHA-256 hex digest',
-  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
-  (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c)),
-  (a) => a,
-);
-
-/** The manifest, `<name>.json`. */
-export const Manifest = exactObject(
-  {
-    format: t.literal(CHECKPOINT_FORMAT),
-    version: t.literal(CHECKPOINT_VERSION),
-    tensors: exactObject(
-      { sha256: Sha256, bytes: NonNegativeInt, dtype: t.keyof({ F64: null, F32: null }) },
-      {},
-      'an object {"sha256", "bytes", "dtype"}',
-    ),
-    meta: t.UnknownRecord,
-    params: ParamNode,
-  },
-  { spec: ModelSpec, optimiserState: StateNode },
-  'a checkpoint manifest object',
-);
-/** The manifest, `<name>.json`. */
-export type Manifest = t.TypeOf<typeof Manifest>;
-
-/** The two files of the checkpoint named by `path` (either `x.safetensors` or `x.json`). */
-export const checkpointPaths = (path: string): { tensors: string; manifest: string } => {
-  const base = path.endsWith('.safetensors')
-    ? path.slice(0, -'.safetensors'.length)
-    : path.endsWith('.json')
-      ? path.slice(0, -'.json'.length)
-      : undefined;
-  if (base === undefined || base === '' || /[\\/]$/.test(base)) {
-    throw new Error(
-      `checkpoint: ${path}: expected a path ending in .safetensors (or its .json manifest)`,
-    );
-  }
-  return { tensors: `${base}.safetensors`, manifest: `${base}.json` };
-};
-
-const joinPath = (prefix: string, key: string | number): string =>
-  prefix === '' ? `${key}` : `${prefix}.${key}`;
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
-
-const describe = (x: unknown): string =>
-  Matrix.isMatrix(x)
-    ? `a ${shapeString(x as Matrix)} matrix`
-    : Array.isArray(x)
-      ? `an array of ${x.length}`
-      : isPlainObject(x)
-        ? 'an object'
-        : x === null
-          ? 'null'
-          : typeof x === 'object'
-            ? `a ${x.constructor?.name ?? 'non-plain object'}`
-            : `a ${typeof x}`;
-
-/** Turns a tree into its manifest node, collecting its matrices as tensors named `prefix/path`. */
-const encodeNode = (
-  x: unknown,
-  path: string,
-  prefix: 'params' | 'opt',
-  tensors: Map<string, Matrix>,
-  fail: (path: string, message: string) => never,
-): StateNode => {
-  if (Matrix.isMatrix(x)) {
-    const m = x as Matrix;
-    const name = path === '' ? prefix : `${prefix}/${path}`;
-    if (tensors.has(name))
-      fail(path, `two leaves map to tensor name "${name}" (a key contains ".")`);
-    tensors.set(name, m);
-    return { tensor: name, shape: [m.rows, m.columns] };
-  }
-  if (Array.isArray(x)) {
-    return { array: x.map((y, i) => encodeNode(y, joinPath(path, i), prefix, tensors, fail)) };
-  }
-  if (isPlainObject(x)) {
-    const object: { [key: string]: StateNode } = {};
-    for (const k of Object.keys(x).sort()) {
-      object[k] = encodeNode(x[k], joinPath(path, k), prefix, tensors, fail);
-    }
-    return { object };
-  }
-  if (prefix === 'params') fail(path, `expected a Matrix, got ${describe(x)}`);
-  if (typeof x === 'number') {
-    const n: NumberValue = Object.is(x, -0)
-      ? '-0'
-      : Number.isFinite(x)
-        ? x
-        : (String(x) as NumberValue);
-    return { number: n };
-  }
-  if (typeof x === 'string') return { string: x };
-  if (typeof x === 'boolean') return { boolean: x };
-  if (x === null) return { null: true };
-  if (x === undefined) return { undefined: true };
-  return fail(path, `cannot save ${describe(x)}`);
-};
-
-/** Throws, naming the path, unless `x` is plain JSON (finite numbers, no undefined, no classes). */
-const checkJson = (x: unknown, path: string): void => {
-  const bad = (what: string): never => {
-    throw new TypeError(`checkpoint: meta${path === '' ? '' : `.${path}`}: ${what} is not JSON`);
-  };
-  if (typeof x === 'number') {
-    if (!Number.isFinite(x)) bad(String(x));
-  } else if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) checkJson(x[i], joinPath(path, i));
-  } else if (isPlainObject(x)) for (const k of Object.keys(x)) checkJson(x[k], joinPath(path, k));
-  else if (x !== null && typeof x !== 'string' && typeof x !== 'boolean') bad(describe(x));
-};
-
-/** JSON indented by two spaces, with any value that fits in 100 columns kept on one line. */
-const prettyJson = (x: unknown, indent: string): string => {
-  const flat = JSON.stringify(x);
-  if (indent.length + flat.length <= 100 || typeof x !== 'object' || x === null) return flat;
-  const inner = `${indent}  `;
-  if (Array.isArray(x))
-    return `[\n${x.map((y) => inner + prettyJson(y, inner)).join(',\n')}\n${indent}]`;
-  const fields = Object.entries(x).filter(([, v]) => v !== undefined);
-  const lines = fields.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`);
-  return `{\n${lines.join(',\n')}\n${indent}}`;
-};
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * Saves `checkpoint` as `<name>.safetensors` plus the manifest `<name>.json` (`path` names either).
- * An interrupted or failed save leaves no file under a final name half-written.
- */
-export const saveCheckpoint = (
-  path: string,
+/** Encodes `checkpoint` as the bytes of one safetensors file (readable by numpy and PyTorch). */
+export const encodeCheckpoint = (
   checkpoint: Checkpoint,
   options: { dtype?: Dtype } = {},
-): void => {
+): Uint8Array => {
   const dtype = options.dtype ?? 'F64';
   if (dtype !== 'F64' && dtype !== 'F32')
-    throw new Error(`checkpoint: dtype must be F64 or F32, got ${dtype}`);
-  const paths = checkpointPaths(path);
+    throw new CheckpointError(`checkpoint: dtype must be F64 or F32, got ${showValue(dtype)}`);
   const fail =
     (what: string) =>
     (at: string, message: string): never => {
-      throw new TypeError(`checkpoint: ${what}${at === '' ? '' : `.${at}`}: ${message}`);
+      throw new CheckpointError(`checkpoint: ${what}${at === '' ? '' : `.${at}`}: ${message}`);
     };
   const matrices = new Map<string, Matrix>();
   const params = encodeNode(checkpoint.params, '', 'params', matrices, fail('params')) as ParamNode;
@@ -263,173 +97,335 @@ export const saveCheckpoint = (
       ? undefined
       : encodeNode(checkpoint.optimiserState, '', 'opt', matrices, fail('optimiserState'));
   const meta = checkpoint.meta ?? {};
-  checkJson(meta, '');
-  const spec =
-    checkpoint.spec === undefined
-      ? undefined
-      : ModelSpec.encode(decodeOrThrow(ModelSpec, checkpoint.spec, 'checkpoint: spec'));
-
+  try {
+    checkJson(meta, '');
+  } catch (e) {
+    throw new CheckpointError((e as Error).message);
+  }
+  let spec: t.OutputOf<typeof ModelSpec> | undefined;
+  if (checkpoint.spec !== undefined) {
+    const decoded = decodeOrThrow(ModelSpec, checkpoint.spec, 'checkpoint: spec');
+    checkSpec(decoded, params, 'checkpoint');
+    spec = ModelSpec.encode(decoded);
+  }
+  const manifest: t.OutputOf<typeof Manifest> = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    dtype,
+    ...(spec === undefined ? {} : { spec }),
+    meta,
+    params,
+    ...(optimiserState === undefined ? {} : { optimiserState }),
+  };
+  const text = JSON.stringify(manifest);
   const tensors: TensorToWrite[] = [...matrices].map(([name, m]) => ({
     name,
     dtype,
     shape: [m.rows, m.columns],
     data: toFlat(m),
   }));
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT });
-  const manifest = {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    tensors: { sha256: sha256(bytes), bytes: bytes.length, dtype },
-    ...(spec === undefined ? {} : { spec }),
-    meta,
-    params,
-    ...(optimiserState === undefined ? {} : { optimiserState }),
-  };
-  const manifestBytes = new TextEncoder().encode(`${prettyJson(manifest, '')}\n`);
-
-  const temps: string[] = [];
-  let stage = 'writing';
-  try {
-    temps.push(writeTemp(paths.tensors, bytes));
-    temps.push(writeTemp(paths.manifest, manifestBytes));
-    stage = 'renaming';
-    fs.renameSync(temps[0]!, paths.tensors);
-    temps.shift();
-    stage = 'committing';
-    fs.renameSync(temps[0]!, paths.manifest);
-    temps.shift();
-  } catch (e) {
-    for (const temp of temps) fs.rmSync(temp, { force: true });
-    const state =
-      stage === 'committing'
-        ? `${paths.tensors} was replaced but ${paths.manifest} was not, so loading reports a SHA-256 mismatch until the next save`
-        : 'the previous checkpoint, if any, is untouched';
-    throw new Error(
-      `checkpoint: saving ${paths.tensors} failed (${state}): ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
-  }
-  fsyncDir(dirname(paths.tensors));
+  // The digest covers the manifest and the tensors' bytes in manifest order (the write order). It
+  // goes first in `__metadata__`, so a placeholder of its length is overwritten in place.
+  const placeholder = '0'.repeat(64);
+  const out = encodeSafetensors(tensors, {
+    [META.format]: CHECKPOINT_FORMAT,
+    [META.sha256]: placeholder,
+    [META.manifest]: text,
+  });
+  const bufferStart = 8 + Number(new DataView(out.buffer).getBigUint64(0, true));
+  const digest = sha256.create().update(utf8.encode(text)).update(out.subarray(bufferStart));
+  const at = 8 + DIGEST_OFFSET;
+  if (new TextDecoder().decode(out.subarray(at, at + 64)) !== placeholder)
+    throw new Error('checkpoint: the SHA-256 placeholder is not where expected');
+  out.set(utf8.encode(bytesToHex(digest.digest())), at);
+  return out;
 };
 
-const readFile = (path: string): Uint8Array => {
-  try {
-    return fs.readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(
-      `checkpoint: ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
-    );
-  }
-};
+/** Where the digest's hex starts in the header text written above. */
+const DIGEST_OFFSET = `{"__metadata__":{"format":${JSON.stringify(CHECKPOINT_FORMAT)},"sha256":"`
+  .length;
 
-/** Rebuilds a tree from its manifest node, taking each tensor (once) from `tensors`. */
-const decodeNode = (
-  node: StateNode,
-  take: (ref: TensorRef, path: string) => Matrix,
-  path: string,
-): unknown => {
-  if ('tensor' in node) return take(node, path);
-  if ('array' in node) return node.array.map((n, i) => decodeNode(n, take, joinPath(path, i)));
-  if ('object' in node) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(node.object).sort())
-      out[k] = decodeNode(node.object[k]!, take, joinPath(path, k));
-    return out;
-  }
-  if ('number' in node) return typeof node.number === 'number' ? node.number : Number(node.number);
-  if ('string' in node) return node.string;
-  if ('boolean' in node) return node.boolean;
-  if ('null' in node) return null;
-  return undefined;
-};
+/** The trees of a manifest, whichever version, and how to check the bytes it came with. */
+interface Contents {
+  readonly params: ParamNode;
+  readonly optimiserState: StateNode | undefined;
+  readonly spec: ModelSpec | undefined;
+  readonly meta: Record<string, unknown>;
+  readonly dtype: Dtype;
+}
+
+/** A checkpoint whose header and manifest were checked; its tensors are not read yet. */
+export interface CheckpointPlan {
+  readonly what: string;
+  readonly contents: Contents;
+  /** Every tensor the manifest names, with its tree path, in manifest order. */
+  readonly tensors: readonly { ref: TensorRef; path: string; entry: TensorEntry }[];
+  /** One-file: the manifest's text, hashed with the tensors. Two-file: the whole file's sum. */
+  readonly integrity:
+    | { readonly kind: 'embedded'; readonly manifestText: string; readonly sha256: string }
+    | { readonly kind: 'legacy'; readonly sha256: string; readonly bytes: number };
+}
+
+/** A manifest's text from outside: where it came from, for messages. */
+export interface ManifestText {
+  readonly text: string;
+  readonly what: string;
+}
 
 /**
- * Loads the checkpoint named by `path` (`x.safetensors` or `x.json`), checking the manifest's
- * shape, the tensors file's SHA-256, and that tensors and manifest name the same tensors.
+ * Checks a checkpoint's safetensors header and its manifest (from `__metadata__`, or `legacy` for
+ * a two-file checkpoint) against each other before any tensor is read: the manifest's shape, its
+ * depth and keys, every tensor's name, dtype and shape, and the model spec against the tensors.
  */
-export const loadCheckpoint = (path: string): LoadedCheckpoint => {
-  const paths = checkpointPaths(path);
-  const manifestText = new TextDecoder().decode(readFile(paths.manifest));
+export const planCheckpoint = (
+  header: SafetensorsHeader,
+  what: string,
+  legacy?: ManifestText,
+): CheckpointPlan => {
+  const fail = (message: string): never => {
+    throw new CheckpointError(`checkpoint: ${what}: ${message}`);
+  };
+  const { metadata } = header;
+  const embedded = Object.hasOwn(metadata, META.manifest) ? metadata[META.manifest] : undefined;
+  if (embedded === undefined && legacy === undefined) {
+    fail(
+      metadata.format === CHECKPOINT_FORMAT
+        ? 'its header holds no manifest: it is a two-file checkpoint of an older version (load it from its file with loadCheckpoint, which reads the .json beside it)'
+        : 'not a difftape checkpoint: its safetensors header has no difftape manifest',
+    );
+  }
+  if (embedded !== undefined && metadata.format !== CHECKPOINT_FORMAT) {
+    fail(`not a difftape checkpoint: its header's format is ${showValue(metadata.format)}`);
+  }
+  const source =
+    embedded !== undefined
+      ? { text: embedded, what: `${what}: manifest` }
+      : (legacy as ManifestText);
+  const json = parseManifest(source);
+  let contents: Contents;
+  let integrity: CheckpointPlan['integrity'];
+  if (embedded !== undefined) {
+    const m = decodeOrFail(Manifest, json, source.what);
+    const digest = metadata[META.sha256];
+    if (digest === undefined || !/^[0-9a-f]{64}$/.test(digest)) {
+      fail(`its header's SHA-256 is ${showValue(digest)}, expected 64 hex digits`);
+    }
+    contents = { ...m, optimiserState: m.optimiserState, spec: m.spec };
+    integrity = { kind: 'embedded', manifestText: embedded, sha256: digest as string };
+  } else {
+    const m = decodeOrFail(LegacyManifest, json, source.what);
+    contents = {
+      ...m,
+      optimiserState: m.optimiserState,
+      spec: m.spec,
+      dtype: m.tensors.dtype,
+    };
+    integrity = { kind: 'legacy', sha256: m.tensors.sha256, bytes: m.tensors.bytes };
+  }
+  const tensors = matchTensors(header, contents, what);
+  if (contents.spec !== undefined) checkSpec(contents.spec, contents.params, what);
+  return { what, contents, tensors, integrity };
+};
+
+const parseManifest = ({ text, what }: ManifestText): unknown => {
+  const fail = (message: string): never => {
+    throw new CheckpointError(`checkpoint: ${what}: ${message}`);
+  };
   let json: unknown;
   try {
-    json = JSON.parse(manifestText);
+    json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`checkpoint: ${paths.manifest}: not valid JSON: ${(e as Error).message}`);
+    return fail(`not valid JSON: ${(e as Error).message}`);
   }
+  checkJsonShape(json, MAX_MANIFEST_DEPTH, fail);
   if (isPlainObject(json) && json.format !== CHECKPOINT_FORMAT) {
-    throw new Error(
-      `checkpoint: ${paths.manifest}: format is ${showValue(json.format)}, expected "${CHECKPOINT_FORMAT}"`,
+    fail(`format is ${showValue(json.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  }
+  const versions = [CHECKPOINT_VERSION, LEGACY_VERSION];
+  if (isPlainObject(json) && !versions.includes(json.version as number)) {
+    fail(
+      `manifest version ${showValue(json.version)} is not supported ` +
+        `(this reader reads versions ${LEGACY_VERSION} and ${CHECKPOINT_VERSION})`,
     );
   }
-  if (isPlainObject(json) && json.version !== CHECKPOINT_VERSION) {
-    throw new Error(
-      `checkpoint: ${paths.manifest}: manifest version ${showValue(json.version)} is not supported ` +
-        `(this reader reads version ${CHECKPOINT_VERSION})`,
-    );
-  }
-  const manifest = decodeOrThrow(Manifest, json, `checkpoint: ${paths.manifest}`);
+  return json;
+};
 
-  const bytes = readFile(paths.tensors);
-  const actual = sha256(bytes);
-  if (bytes.length !== manifest.tensors.bytes || actual !== manifest.tensors.sha256) {
-    throw new Error(
-      `checkpoint: ${paths.tensors}: SHA-256 ${actual} (${bytes.length} bytes) does not match the ` +
-        `manifest's ${manifest.tensors.sha256} (${manifest.tensors.bytes} bytes): ` +
-        `${paths.manifest} belongs to another save (or a save was interrupted)`,
-    );
-  }
-  const { tensors } = decodeSafetensors(bytes, paths.tensors);
+const decodeOrFail = <A>(codec: t.Decoder<unknown, A>, value: unknown, what: string): A => {
+  const result = decodeWith(codec, value, `checkpoint: ${what}`);
+  if (isLeft(result)) throw new CheckpointError(result.left);
+  return result.right;
+};
+
+/** Pairs every tensor the manifest names with its header entry; refuses any mismatch. */
+const matchTensors = (
+  header: SafetensorsHeader,
+  contents: Contents,
+  what: string,
+): CheckpointPlan['tensors'] => {
+  const refs: [TensorRef, string][] = [];
+  refsOf(contents.params, 'params', refs);
+  if (contents.optimiserState !== undefined)
+    refsOf(contents.optimiserState, 'optimiserState', refs);
   const used = new Set<string>();
-  const take = (ref: TensorRef, at: string): Matrix => {
-    const where = `checkpoint: ${paths.tensors}: tensor "${ref.tensor}" (${at})`;
-    const tensor = tensors.get(ref.tensor);
-    if (tensor === undefined) throw new Error(`${where} is named in the manifest but missing`);
-    if (used.has(ref.tensor)) throw new Error(`${where} is named twice in the manifest`);
+  const out = refs.map(([ref, path]) => {
+    const fail = (message: string): never => {
+      throw new CheckpointError(`checkpoint: ${what}: tensor "${ref.tensor}" (${path}) ${message}`);
+    };
+    const entry = header.entries.get(ref.tensor);
+    if (entry === undefined) return fail('is named in the manifest but missing');
+    if (used.has(ref.tensor)) fail('is named twice in the manifest');
     used.add(ref.tensor);
-    if (tensor.dtype !== manifest.tensors.dtype) {
-      throw new Error(`${where} is ${tensor.dtype}, the manifest says ${manifest.tensors.dtype}`);
-    }
+    if (entry.dtype !== contents.dtype)
+      fail(`is ${entry.dtype}, the manifest says ${contents.dtype}`);
     const [rows, cols] = ref.shape;
-    if (tensor.shape.length !== 2 || tensor.shape[0] !== rows || tensor.shape[1] !== cols) {
-      throw new Error(
-        `${where} has shape [${tensor.shape.join(', ')}], the manifest says [${rows}, ${cols}]`,
-      );
+    if (entry.shape.length !== 2 || entry.shape[0] !== rows || entry.shape[1] !== cols) {
+      fail(`has shape [${entry.shape.join(', ')}], the manifest says [${rows}, ${cols}]`);
     }
-    return fromFlat(rows, cols, tensor.data);
-  };
-  const params = decodeNode(manifest.params, take, 'params') as Tree;
-  const optimiserState =
-    manifest.optimiserState === undefined
-      ? undefined
-      : decodeNode(manifest.optimiserState, take, 'optimiserState');
-  const extra = [...tensors.keys()].filter((name) => !used.has(name));
+    return { ref, path, entry };
+  });
+  const extra = [...header.entries.keys()].filter((name) => !used.has(name));
   if (extra.length > 0) {
-    throw new Error(
-      `checkpoint: ${paths.tensors}: tensor${extra.length > 1 ? 's' : ''} ` +
+    throw new CheckpointError(
+      `checkpoint: ${what}: tensor${extra.length > 1 ? 's' : ''} ` +
         `${extra.map((n) => `"${n}"`).join(', ')} not named in the manifest`,
     );
   }
-  return {
-    params,
-    optimiserState,
-    spec: manifest.spec,
-    meta: manifest.meta,
-    dtype: manifest.tensors.dtype,
+  return out;
+};
+
+/** Refuses a spec whose model would not have exactly the stored parameters' shapes. */
+const checkSpec = (spec: ModelSpec, params: ParamNode, what: string): void => {
+  const shapes = decodeNode(params, () => new Matrix(0, 0), true);
+  const expected = specParamShapes(spec, specInputCols(spec, shapes) ?? 0);
+  try {
+    checkParamShapes(shapes, expected, 'params');
+  } catch (e) {
+    throw new CheckpointError(
+      `checkpoint: ${what}: the model spec does not fit the stored parameters: ${(e as Error).message}`,
+    );
+  }
+};
+
+/**
+ * Finishes a planned checkpoint with its buffer (the bytes after the header; `prefix` is the
+ * length field and header, hashed for a two-file checkpoint): checks the SHA-256, builds the trees,
+ * refuses non-finite parameters (naming tensor and index) and validates `meta` with its codec.
+ */
+export const completeCheckpoint = <M = Record<string, unknown>>(
+  plan: CheckpointPlan,
+  prefix: Uint8Array,
+  buffer: Uint8Array,
+  options: DecodeOptions<M> = {},
+): LoadedCheckpoint<M> => {
+  const { what, contents, integrity } = plan;
+  const fail = (message: string): never => {
+    throw new CheckpointError(`checkpoint: ${what}: ${message}`);
   };
+  if (integrity.kind === 'embedded') {
+    const hash = sha256.create().update(utf8.encode(integrity.manifestText));
+    for (const { entry } of plan.tensors) hash.update(buffer.subarray(entry.begin, entry.end));
+    const actual = bytesToHex(hash.digest());
+    if (actual !== integrity.sha256) {
+      fail(
+        `SHA-256 of its manifest and tensors is ${actual}, its header says ${integrity.sha256}: ` +
+          'the file was changed or damaged after it was saved',
+      );
+    }
+  } else {
+    const bytes = prefix.length + buffer.length;
+    const actual = bytesToHex(sha256.create().update(prefix).update(buffer).digest());
+    if (bytes !== integrity.bytes || actual !== integrity.sha256) {
+      fail(
+        `SHA-256 ${actual} (${bytes} bytes) does not match the manifest's ${integrity.sha256} ` +
+          `(${integrity.bytes} bytes): the manifest belongs to another save (or a save was interrupted)`,
+      );
+    }
+  }
+  const matrices = new Map(
+    plan.tensors.map(({ ref, path, entry }) => {
+      const { data } = readTensor(buffer, entry);
+      if (path.startsWith('params') && options.allowNonFinite !== true)
+        checkFinite(data, ref, path, fail);
+      return [ref.tensor, fromFlat(ref.shape[0], ref.shape[1], data)] as const;
+    }),
+  );
+  const take = (ref: TensorRef): Matrix => matrices.get(ref.tensor) as Matrix;
+  let meta = contents.meta as M;
+  if (options.meta !== undefined) meta = decodeOrFail(options.meta, contents.meta, `${what}: meta`);
+  return {
+    params: decodeNode(contents.params, take) as Tree,
+    optimiserState:
+      contents.optimiserState === undefined ? undefined : decodeNode(contents.optimiserState, take),
+    spec: contents.spec,
+    meta,
+    dtype: contents.dtype,
+  };
+};
+
+const checkFinite = (
+  data: Float64Array,
+  ref: TensorRef,
+  path: string,
+  fail: (message: string) => never,
+): void => {
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (Number.isFinite(x)) continue;
+    const cols = ref.shape[1];
+    fail(
+      `parameter ${path} (tensor "${ref.tensor}") holds ${x} at index ${i} ` +
+        `(row ${Math.floor(i / cols)}, column ${i % cols}): non-finite parameters are refused`,
+    );
+  }
+};
+
+/**
+ * Decodes a checkpoint from the bytes of its file (fetched, read, ...). A two-file checkpoint of
+ * an older version also needs `legacyManifest`, the bytes of its `.json`.
+ */
+export const decodeCheckpoint = <M = Record<string, unknown>>(
+  bytes: Uint8Array,
+  options: DecodeOptions<M> & { what?: string; legacyManifest?: Uint8Array } = {},
+): LoadedCheckpoint<M> => {
+  const what = options.what ?? 'checkpoint bytes';
+  const n = headerLength(bytes.subarray(0, 8), bytes.length, what);
+  const header = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, what);
+  const legacy =
+    options.legacyManifest === undefined
+      ? undefined
+      : { text: decodeText(options.legacyManifest, what), what: `${what} (manifest)` };
+  const plan = planCheckpoint(header, what, legacy);
+  return completeCheckpoint(
+    plan,
+    bytes.subarray(0, header.bufferStart),
+    bytes.subarray(header.bufferStart),
+    options,
+  );
+};
+
+/** UTF-8 text, or a CheckpointError naming `what`. */
+export const decodeText = (bytes: Uint8Array, what: string): string => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CheckpointError(`checkpoint: ${what}: not valid UTF-8 text`);
+  }
 };
 
 const isShape = (x: unknown): x is readonly [number, number] =>
   Array.isArray(x) && x.length === 2 && x.every((d) => typeof d === 'number');
 
+/** [rows, cols] of a matrix or a shape pair, or undefined for anything else. */
+const shapeOf = (x: unknown): readonly [number, number] | undefined =>
+  Matrix.isMatrix(x) ? [(x as Matrix).rows, (x as Matrix).columns] : isShape(x) ? x : undefined;
+
 /**
- * Throws unless `params` has `expected`'s structure and shapes (leaves `[rows, cols]` or matrices),
- * naming the first leaf that differs: `what: layers.2.W: expected 100x10, got 100x9`.
+ * Throws unless `params` has `expected`'s structure and shapes (leaves `[rows, cols]` or matrices,
+ * on either side), naming the first leaf that differs: `what: layers.2.W: expected 100x10, got 100x9`.
  */
 export const checkParamShapes = (
-  params: Tree,
+  params: Tree | Tree<readonly [number, number]> | unknown,
   expected: Tree<readonly [number, number]> | Tree,
   what: string,
 ): void => {
@@ -437,12 +433,13 @@ export const checkParamShapes = (
     const fail = (message: string): never => {
       throw new Error(`${what}: ${path === '' ? '' : `${path}: `}${message}`);
     };
-    if (isShape(e) || Matrix.isMatrix(e)) {
-      const [rows, cols] = isShape(e) ? e : [(e as Matrix).rows, (e as Matrix).columns];
-      if (!Matrix.isMatrix(p)) fail(`expected a ${rows}x${cols} matrix, got ${describe(p)}`);
-      const m = p as Matrix;
-      if (m.rows !== rows || m.columns !== cols)
-        fail(`expected ${rows}x${cols}, got ${shapeString(m)}`);
+    const want = shapeOf(e);
+    if (want !== undefined) {
+      const [rows, cols] = want;
+      const have = shapeOf(p);
+      if (have === undefined) fail(`expected a ${rows}x${cols} matrix, got ${describe(p)}`);
+      else if (have[0] !== rows || have[1] !== cols)
+        fail(`expected ${rows}x${cols}, got ${have[0]}x${have[1]}`);
     } else if (Array.isArray(e)) {
       if (!Array.isArray(p) || p.length !== e.length)
         fail(`expected an array of ${e.length}, got ${describe(p)}`);
@@ -452,22 +449,15 @@ export const checkParamShapes = (
     } else if (isPlainObject(e)) {
       if (!isPlainObject(p)) fail(`expected an object, got ${describe(p)}`);
       const have = p as Record<string, unknown>;
+      const quoted = (ks: string[]) =>
+        ks
+          .sort()
+          .map((k) => `"${k}"`)
+          .join(', ');
       const missing = Object.keys(e).filter((k) => !Object.hasOwn(have, k));
       const extra = Object.keys(have).filter((k) => !Object.hasOwn(e, k));
-      if (missing.length > 0)
-        fail(
-          `missing ${missing
-            .sort()
-            .map((k) => `"${k}"`)
-            .join(', ')}`,
-        );
-      if (extra.length > 0)
-        fail(
-          `unexpected ${extra
-            .sort()
-            .map((k) => `"${k}"`)
-            .join(', ')}`,
-        );
+      if (missing.length > 0) fail(`missing ${quoted(missing)}`);
+      if (extra.length > 0) fail(`unexpected ${quoted(extra)}`);
       for (const k of Object.keys(e).sort()) walk(have[k], e[k], joinPath(path, k));
     } else {
       throw new TypeError(
@@ -477,3 +467,7 @@ export const checkParamShapes = (
   };
   walk(params, expected, '');
 };
+
+/** Like describeValue, but a shape pair in a shapes tree reads as the matrix it stands for. */
+const describe = (x: unknown): string =>
+  isShape(x) ? `a ${x[0]}x${x[1]} matrix` : describeValue(x);

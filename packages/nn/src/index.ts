@@ -1,13 +1,16 @@
-/** @difftape/nn: layers, losses, regularisers, optimisers, metrics and checkpoints over @difftape/core. */
+/**
+ * @difftape/nn: layers, losses, regularisers, optimisers, metrics and checkpoints (as bytes) over
+ * @difftape/core. Browser-safe: no node:* module; file I/O is in `@difftape/nn/node`.
+ */
 
-export { writeFileAtomic } from './atomic.js';
 export {
   type Checkpoint,
+  CheckpointError,
   checkParamShapes,
-  checkpointPaths,
+  type DecodeOptions,
+  decodeCheckpoint,
+  encodeCheckpoint,
   type LoadedCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
 } from './checkpoint.js';
 export {
   decodeOrThrow,
@@ -58,6 +61,7 @@ export {
   traceMomentum,
 } from './optim/transform.js';
 export { l1, l1MaxColumn, l2, type Regulariser } from './regularisers.js';
+export { type Dtype, SafetensorsError } from './safetensors.js';
 export {
   decodeModelSpec,
   denseUnits,
@@ -67,6 +71,7 @@ export {
   parseModelSpec,
   reportModelSpec,
 } from './spec.js';
+export { type LayerShapes, type ShapePair, specParamShapes } from './spec-shapes.js';
 export {
   type Batch,
   type BatchOptions,

@@ -132,7 +132,13 @@ export const encodeSafetensors = (
   return out;
 };
 
-interface HeaderEntry {
+/** A safetensors file that this reader refuses; the message names the file and what is wrong. */
+export class SafetensorsError extends Error {
+  override readonly name = 'SafetensorsError';
+}
+
+/** One tensor's header entry, checked against the buffer; offsets are relative to the buffer. */
+export interface TensorEntry {
   readonly name: string;
   readonly dtype: Dtype;
   readonly shape: number[];
@@ -140,25 +146,50 @@ interface HeaderEntry {
   readonly end: number;
 }
 
-/** Decodes a safetensors file; `what` (usually its path) starts every error message. */
-export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafetensors => {
-  const fail = (message: string): never => {
-    throw new Error(`safetensors: ${what}: ${message}`);
+/** A checked header: entries by name (tiling the buffer exactly) and the `__metadata__` map. */
+export interface SafetensorsHeader {
+  readonly entries: Map<string, TensorEntry>;
+  readonly metadata: Record<string, string>;
+  /** Where the buffer starts in the file: 8 + the header length. */
+  readonly bufferStart: number;
+  readonly bufferBytes: number;
+}
+
+const failer =
+  (what: string) =>
+  (message: string): never => {
+    throw new SafetensorsError(`safetensors: ${what}: ${message}`);
   };
-  if (bytes.length < 8)
-    fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const declared = view.getBigUint64(0, true);
+
+/**
+ * The header length from the file's first 8 bytes, checked against the file's size `fileBytes`
+ * and the header limit before anything of that length is read or allocated.
+ */
+export const headerLength = (first8: Uint8Array, fileBytes: number, what: string): number => {
+  const fail = failer(what);
+  if (fileBytes < 8 || first8.length < 8)
+    fail(`file is ${fileBytes} bytes, shorter than the 8-byte header length`);
+  const declared = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
-  const headerBytes = Number(declared);
-  if (8 + headerBytes > bytes.length) {
-    fail(
-      `header length ${headerBytes} exceeds the ${bytes.length - 8} bytes after the length field`,
-    );
-  }
-  const text = decodeUtf8(bytes.subarray(8, 8 + headerBytes), fail);
+  const n = Number(declared);
+  if (8 + n > fileBytes)
+    fail(`header length ${n} exceeds the ${fileBytes - 8} bytes after the length field`);
+  return n;
+};
+
+/**
+ * Parses and checks a header (the `headerBytes` after the length field) for a file whose buffer
+ * holds `bufferBytes`: every entry well-formed, the entries tiling the buffer exactly.
+ */
+export const parseSafetensorsHeader = (
+  headerBytes: Uint8Array,
+  bufferBytes: number,
+  what: string,
+): SafetensorsHeader => {
+  const fail = failer(what);
+  const text = decodeUtf8(headerBytes, fail);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -168,23 +199,32 @@ export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafet
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     fail('header is not a JSON object');
   }
-  const bufferBytes = bytes.length - 8 - headerBytes;
-  const metadata: Record<string, string> = {};
-  const entries: HeaderEntry[] = [];
+  let metadata: Record<string, string> = {};
+  const list: TensorEntry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
-    if (name === METADATA_KEY) Object.assign(metadata, checkMetadata(info, fail));
-    else entries.push(checkEntry(name, info, bufferBytes, fail));
+    if (name === METADATA_KEY) metadata = checkMetadata(info, fail);
+    else list.push(checkEntry(name, info, bufferBytes, fail));
   }
-  checkLayout(entries, bufferBytes, fail);
+  checkLayout(list, bufferBytes, fail);
+  const entries = new Map(list.map((e) => [e.name, e]));
+  return { entries, metadata, bufferStart: 8 + headerBytes.length, bufferBytes };
+};
+
+/** A tensor's values from the file's buffer (`buffer` starts at the header's `bufferStart`). */
+export const readTensor = (buffer: Uint8Array, entry: TensorEntry): DecodedTensor => ({
+  dtype: entry.dtype,
+  shape: entry.shape,
+  data: readFloats(buffer, entry.dtype, entry.begin, entry.end),
+});
+
+/** Decodes a safetensors file; `what` (usually its path) starts every error message. */
+export const decodeSafetensors = (bytes: Uint8Array, what: string): DecodedSafetensors => {
+  const n = headerLength(bytes.subarray(0, 8), bytes.length, what);
+  const header = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, what);
+  const buffer = bytes.subarray(header.bufferStart);
   const tensors = new Map<string, DecodedTensor>();
-  for (const { name, dtype, shape, begin, end } of entries) {
-    tensors.set(name, {
-      dtype,
-      shape,
-      data: readFloats(bytes, view, 8 + headerBytes, dtype, begin, end),
-    });
-  }
-  return { tensors, metadata };
+  for (const entry of header.entries.values()) tensors.set(entry.name, readTensor(buffer, entry));
+  return { tensors, metadata: header.metadata };
 };
 
 const decodeUtf8 = (bytes: Uint8Array, fail: (m: string) => never): string => {
@@ -195,14 +235,16 @@ const decodeUtf8 = (bytes: Uint8Array, fail: (m: string) => never): string => {
   }
 };
 
+/** The metadata map, built with `fromEntries` so a `__proto__` key stays an ordinary key. */
 const checkMetadata = (info: unknown, fail: (m: string) => never): Record<string, string> => {
   if (typeof info !== 'object' || info === null || Array.isArray(info)) {
     fail(`${METADATA_KEY} is not an object`);
   }
-  for (const [k, v] of Object.entries(info as object)) {
-    if (typeof v !== 'string') fail(`${METADATA_KEY}["${k}"] is not a string`);
+  const entries = Object.entries(info as object);
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') fail(`${METADATA_KEY}[${JSON.stringify(k)}] is not a string`);
   }
-  return info as Record<string, string>;
+  return Object.fromEntries(entries) as Record<string, string>;
 };
 
 const checkEntry = (
@@ -210,7 +252,7 @@ const checkEntry = (
   info: unknown,
   bufferBytes: number,
   fail: (m: string) => never,
-): HeaderEntry => {
+): TensorEntry => {
   const where = `tensor "${name}"`;
   if (typeof info !== 'object' || info === null || Array.isArray(info))
     fail(`${where}: entry is not an object`);
@@ -246,7 +288,7 @@ const checkEntry = (
 
 /** Requires the tensors to tile the buffer exactly: no overlap, no gap, no trailing bytes. */
 const checkLayout = (
-  entries: HeaderEntry[],
+  entries: TensorEntry[],
   bufferBytes: number,
   fail: (m: string) => never,
 ): void => {
@@ -264,23 +306,16 @@ const checkLayout = (
   if (at !== bufferBytes) fail(`${bufferBytes - at} trailing bytes after the last tensor`);
 };
 
-const readFloats = (
-  bytes: Uint8Array,
-  view: DataView,
-  base: number,
-  dtype: Dtype,
-  begin: number,
-  end: number,
-): Float64Array => {
+const readFloats = (buffer: Uint8Array, dtype: Dtype, begin: number, end: number): Float64Array => {
   const n = (end - begin) / BYTES[dtype];
   const out = new Float64Array(n);
   if (dtype === 'F64' && LITTLE_ENDIAN) {
-    // A byte copy into a fresh aligned buffer keeps every bit (`bytes` may be a pooled Buffer).
-    new Uint8Array(out.buffer).set(bytes.subarray(base + begin, base + end));
+    // A byte copy into a fresh aligned buffer keeps every bit (`buffer` may be a pooled Buffer).
+    new Uint8Array(out.buffer).set(buffer.subarray(begin, end));
     return out;
   }
-  const at = base + begin;
-  if (dtype === 'F64') for (let i = 0; i < n; i++) out[i] = view.getFloat64(at + 8 * i, true);
-  else for (let i = 0; i < n; i++) out[i] = view.getFloat32(at + 4 * i, true);
+  const view = new DataView(buffer.buffer, buffer.byteOffset + begin, end - begin);
+  if (dtype === 'F64') for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+  else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
   return out;
 };

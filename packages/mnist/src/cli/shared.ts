@@ -3,11 +3,12 @@ import { key } from '@difftape/core';
 import {
   checkParamShapes,
   decodeWith,
-  loadCheckpoint,
+  type LoadedCheckpoint,
   modelFromSpec,
   type Params,
   parseModelSpec,
 } from '@difftape/nn';
+import { loadCheckpoint } from '@difftape/nn/node';
 import { type Command, Option } from 'commander';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { optionalConfigFields, type TrainConfig, trainConfigFields } from '../config.js';
@@ -120,7 +121,7 @@ export const summary = (record: EpochRecord, extra: Record<string, unknown>) => 
 /** A checkpoint's model, checked against its parameters' shapes. */
 export const loadModel = (path: string) => {
   if (!existsSync(path)) fail(`--params: no such file: ${path}`);
-  let loaded: ReturnType<typeof loadCheckpoint>;
+  let loaded: LoadedCheckpoint;
   try {
     loaded = loadCheckpoint(path);
   } catch (e) {

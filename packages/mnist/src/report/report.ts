@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '@difftape/nn';
+import { writeFileAtomic } from '@difftape/nn/node';
 import { type Plot, renderPlots } from './plots.js';
 import { type EpochRecord, type RunConfig, readMetricsJsonl, readRunConfig } from './records.js';
 import { formatReportTableMarkdown, reportTable } from './table.js';

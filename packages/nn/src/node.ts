@@ -1,0 +1,10 @@
+/** @difftape/nn/node: checkpoint files and crash-safe writes, for node (the rest is in @difftape/nn). */
+
+export { writeFileAtomic } from './atomic.js';
+export {
+  checkpointPaths,
+  type LoadOptions,
+  loadCheckpoint,
+  MAX_CHECKPOINT_BYTES,
+  saveCheckpoint,
+} from './checkpoint-file.js';
