@@ -128,7 +128,6 @@ describe('mnist CLI', () => {
       'config.json',
       'metrics.jsonl',
       'checkpoint.safetensors',
-      'checkpoint.json',
       'report.md',
       'report.html',
     ]) {
@@ -138,6 +137,8 @@ describe('mnist CLI', () => {
     const svgs = readdirSync(dir('a', 'plots')).filter((f) => f.endsWith('.svg'));
     expect(svgs.length).toBeGreaterThan(0);
     for (const f of svgs) expect(readFileSync(dir('a', 'plots', f), 'utf8')).toContain('<svg');
+    // One checkpoint file: the manifest lives in its header.
+    expect(existsSync(dir('a', 'checkpoint.json'))).toBe(false);
 
     const config = JSON.parse(readFileSync(dir('a', 'config.json'), 'utf8'));
     expect(config).toMatchObject({ epochs: 2, trainSize: 6000, testSize: 10_000, seed: 0 });
@@ -327,10 +328,9 @@ describe('mnist CLI', () => {
       writeFileSync(badModel, '{"layers":[{"dense":"x"}]}\n');
       const notPng = join(bad, 'digit.png');
       writeFileSync(notPng, 'this is not a PNG\n');
-      // A checkpoint whose tensors file lost its second half.
+      // A checkpoint file that lost its second half.
       const corrupt = join(bad, 'checkpoint.safetensors');
       copyFileSync(dir('a', 'checkpoint.safetensors'), corrupt);
-      copyFileSync(dir('a', 'checkpoint.json'), join(bad, 'checkpoint.json'));
       truncateSync(corrupt, Math.floor(statSync(corrupt).size / 2));
       const good = dir('a', 'checkpoint.safetensors');
 

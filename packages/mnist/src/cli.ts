@@ -175,7 +175,7 @@ dataOptions(
     )
     .requiredOption(
       '--params <file>',
-      'checkpoint.safetensors (or its .json manifest) from a run folder',
+      "checkpoint.safetensors from a run folder (an older run's two-file .json manifest works too)",
     )
     .option('--train-size <n>', 'first n training samples (default: as trained)')
     .option('--test-size <n>', 'first n test samples (default: as trained)')
