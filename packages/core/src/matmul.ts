@@ -1,4 +1,5 @@
 import { alloc, type Matrix, rowsOf, shapeString } from './matrix.js';
+import { wasmAvailable, wasmProduct } from './wasm/gemm.js';
 
 /**
  * Raw float64 matrix-multiply kernels: no tape, no broadcasting, a fresh result, inputs never
@@ -122,33 +123,97 @@ const product = (
 const mismatch = (kernel: string, a: Matrix, b: Matrix, expected: string): RangeError =>
   new RangeError(`${kernel}: a is ${shapeString(a)}, b is ${shapeString(b)}; expected ${expected}`);
 
-/** a · b for a: m×k, b: k×n, as a fresh m×n matrix. */
-export const matmulNN = (a: Matrix, b: Matrix): Matrix => {
-  if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
-  return product(a.rows, a.columns, b.columns, rowsOf(a), false, rowsOf(b));
-};
+/** The three products of one implementation. */
+export interface Gemm {
+  /** a · b for a: m×k, b: k×n, as a fresh m×n matrix. */
+  readonly matmulNN: (a: Matrix, b: Matrix) => Matrix;
+  /** aᵀ · b for a: k×m, b: k×n, as a fresh m×n matrix, without materialising aᵀ. */
+  readonly matmulTN: (a: Matrix, b: Matrix) => Matrix;
+  /** a · bᵀ for a: m×k, b: n×k, as a fresh m×n matrix. */
+  readonly matmulNT: (a: Matrix, b: Matrix) => Matrix;
+}
 
-/** aᵀ · b for a: k×m, b: k×n, as a fresh m×n matrix, without materialising aᵀ. */
-export const matmulTN = (a: Matrix, b: Matrix): Matrix => {
-  if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
-  return product(a.columns, a.rows, b.columns, rowsOf(a), true, rowsOf(b));
+/**
+ * The reference JS kernels. matmulNT puts bᵀ into an internal scratch buffer: at this project's
+ * sizes that plus the shared kernel beats unrolled row-dot-products (see bench/).
+ */
+export const jsGemm: Gemm = {
+  matmulNN: (a, b) => {
+    if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
+    return product(a.rows, a.columns, b.columns, rowsOf(a), false, rowsOf(b));
+  },
+  matmulTN: (a, b) => {
+    if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
+    return product(a.columns, a.rows, b.columns, rowsOf(a), true, rowsOf(b));
+  },
+  matmulNT: (a, b) => {
+    if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
+    const k = a.columns;
+    const n = b.rows;
+    const B = rowsOf(b);
+    const scratch = new Float64Array(k * n);
+    for (let j = 0; j < n; j++) {
+      const row = B[j]!;
+      for (let p = 0; p < k; p++) scratch[p * n + j] = row[p]!;
+    }
+    const T: Float64Array[] = [];
+    for (let p = 0; p < k; p++) T.push(scratch.subarray(p * n, p * n + n));
+    return product(a.rows, k, n, rowsOf(a), false, T);
+  },
 };
 
 /**
- * a · bᵀ for a: m×k, b: n×k, as a fresh m×n matrix. bᵀ goes into an internal scratch buffer: at
- * this project's sizes that plus the shared kernel beats unrolled row-dot-products (see bench/).
+ * The same products by the WebAssembly SIMD kernel (wasm/gemm.wat): the same compression and the
+ * same per-element expression order, so bit-identical to `jsGemm`. Undefined where wasm SIMD is
+ * unavailable.
  */
-export const matmulNT = (a: Matrix, b: Matrix): Matrix => {
-  if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
-  const k = a.columns;
-  const n = b.rows;
-  const B = rowsOf(b);
-  const scratch = new Float64Array(k * n);
-  for (let j = 0; j < n; j++) {
-    const row = B[j]!;
-    for (let p = 0; p < k; p++) scratch[p * n + j] = row[p]!;
-  }
-  const T: Float64Array[] = [];
-  for (let p = 0; p < k; p++) T.push(scratch.subarray(p * n, p * n + n));
-  return product(a.rows, k, n, rowsOf(a), false, T);
+export const wasmGemm: Gemm | undefined = wasmAvailable
+  ? {
+      matmulNN: (a, b) => {
+        if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
+        return wasmProduct(a.rows, a.columns, b.columns, rowsOf(a), false, rowsOf(b), false);
+      },
+      matmulTN: (a, b) => {
+        if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
+        return wasmProduct(a.columns, a.rows, b.columns, rowsOf(a), true, rowsOf(b), false);
+      },
+      matmulNT: (a, b) => {
+        if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
+        return wasmProduct(a.rows, a.columns, b.rows, rowsOf(a), false, rowsOf(b), true);
+      },
+    }
+  : undefined;
+
+/** An environment variable where there is one (node), else undefined (browsers): no node:* import. */
+const environmentVariable = (name: string): string | undefined => {
+  const proc: unknown = Reflect.get(globalThis, 'process');
+  if (typeof proc !== 'object' || proc === null) return undefined;
+  const env: unknown = Reflect.get(proc, 'env');
+  if (typeof env !== 'object' || env === null) return undefined;
+  const value: unknown = Reflect.get(env, name);
+  return typeof value === 'string' ? value : undefined;
 };
+
+/** Which kernels run: `DIFFTAPE_KERNELS=js` or `=wasm` forces one, else wasm where available. */
+export const selectKernels = (requested: string | undefined): ['wasm' | 'js', Gemm] => {
+  if (requested === undefined || requested === '')
+    return wasmGemm ? ['wasm', wasmGemm] : ['js', jsGemm];
+  if (requested === 'js') return ['js', jsGemm];
+  if (requested === 'wasm') {
+    if (wasmGemm) return ['wasm', wasmGemm];
+    throw new Error('DIFFTAPE_KERNELS=wasm, but this runtime has no WebAssembly SIMD');
+  }
+  throw new RangeError(`DIFFTAPE_KERNELS must be 'js' or 'wasm', got '${requested}'`);
+};
+
+const [path, selected] = selectKernels(environmentVariable('DIFFTAPE_KERNELS'));
+
+/** The kernels in use: 'wasm', or 'js' when forced by DIFFTAPE_KERNELS=js or without wasm SIMD. */
+export const kernelPath: 'wasm' | 'js' = path;
+
+/** a · b for a: m×k, b: k×n, as a fresh m×n matrix. */
+export const matmulNN = selected.matmulNN;
+/** aᵀ · b for a: k×m, b: k×n, as a fresh m×n matrix, without materialising aᵀ. */
+export const matmulTN = selected.matmulTN;
+/** a · bᵀ for a: m×k, b: n×k, as a fresh m×n matrix. */
+export const matmulNT = selected.matmulNT;

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { matmulNN, matmulNT, matmulTN } from '../src/matmul.js';
+import { type Gemm, jsGemm, wasmGemm } from '../src/matmul.js';
 
 type Kernel = (a: Matrix, b: Matrix) => Matrix;
 
@@ -77,13 +77,27 @@ const operands = (kind: 'NN' | 'TN' | 'NT', max: number, value: fc.Arbitrary<num
     ),
   );
 
-const kernels = [
-  { kind: 'NN', kernel: matmulNN, reads: (a: Matrix, b: Matrix) => [a, b] },
-  { kind: 'TN', kernel: matmulTN, reads: (a: Matrix, b: Matrix) => [a.transpose(), b] },
-  { kind: 'NT', kernel: matmulNT, reads: (a: Matrix, b: Matrix) => [a, b.transpose()] },
-] as const;
+/** Every implementation present here: the JS reference and, where wasm SIMD runs, the wasm one. */
+const implementations: [string, Gemm][] = [['js', jsGemm]];
+if (wasmGemm) implementations.push(['wasm', wasmGemm]);
 
-describe.each(kernels)('matmul$kind', ({ kind, kernel, reads }) => {
+const kernels = implementations.flatMap(([impl, gemm]) => [
+  { impl, kind: 'NN' as const, kernel: gemm.matmulNN, reads: (a: Matrix, b: Matrix) => [a, b] },
+  {
+    impl,
+    kind: 'TN' as const,
+    kernel: gemm.matmulTN,
+    reads: (a: Matrix, b: Matrix) => [a.transpose(), b],
+  },
+  {
+    impl,
+    kind: 'NT' as const,
+    kernel: gemm.matmulNT,
+    reads: (a: Matrix, b: Matrix) => [a, b.transpose()],
+  },
+]);
+
+describe.each(kernels)('$impl matmul$kind', ({ kind, kernel, reads }) => {
   test.prop([operands(kind, 9)])('equals the naive triple loop on small shapes', ([a, b]) => {
     const [left, right] = reads(a, b);
     checkAgainstReference(kernel, a, b, left!, right!);
@@ -124,7 +138,7 @@ describe.each(kernels)('matmul$kind', ({ kind, kernel, reads }) => {
   });
 });
 
-describe('zero skipping', () => {
+describe.each(implementations)('%s zero skipping', (_, { matmulNN }) => {
   it('keeps 0 · Inf = NaN and 0 · NaN = NaN while skipping finite zero terms', () => {
     const a = new Matrix([
       [0, 1],

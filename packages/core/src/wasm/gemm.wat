@@ -1,0 +1,179 @@
+;; Float64 gemm with zero-skipping, f64x2 SIMD: the same per-element expression order as the JS
+;; kernel in ../matmul.ts, so both give bit-identical results. No relaxed SIMD (no fused multiply-add).
+;;
+;; out (m x n, row-major) = X · B, where X(i, p) is the f64 at a + i·ars + p·acs (byte strides, so
+;; one routine serves X = A and X = Aᵀ) and B is k rows of n f64 at b. Per row i of X the nonzero
+;; coefficients (and the zeros whose row of B is not all finite, since 0 · Inf is NaN) are
+;; compressed into idx (byte offsets of rows of B) and coef; then out row i += Σ coef_q · B row,
+;; four terms at a time: out += ((s0·b0 + s1·b1) + s2·b2) + s3·b3, then one term at a time.
+;; mask (k bytes), idx (k i32) and coef (k f64) are scratch space the caller reserves.
+(module
+  (memory (export "memory") 1)
+
+  ;; mask[p] = 1 when row p of B (k rows of n f64 at b) is all finite: Σ x·0 is 0 exactly then.
+  (func $finiteRows (param $b i32) (param $k i32) (param $n i32) (param $mask i32)
+    (local $p i32) (local $row i32) (local $j i32) (local $end2 i32) (local $end i32)
+    (local $acc v128) (local $tail f64)
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $row (local.get $b))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $p) (local.get $k)))
+        (local.set $acc (v128.const f64x2 0 0))
+        (local.set $tail (f64.const 0))
+        (local.set $j (i32.const 0))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $j) (local.get $end2)))
+            (local.set $acc
+              (f64x2.add (local.get $acc)
+                (f64x2.mul (v128.load (i32.add (local.get $row) (local.get $j)))
+                  (v128.const f64x2 0 0))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $pairs)))
+        (if (i32.lt_u (local.get $j) (local.get $end))
+          (then
+            (local.set $tail
+              (f64.mul (f64.load (i32.add (local.get $row) (local.get $j))) (f64.const 0)))))
+        (i32.store8 (i32.add (local.get $mask) (local.get $p))
+          (f64.eq
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))
+              (local.get $tail))
+            (f64.const 0)))
+        (local.set $row (i32.add (local.get $row) (local.get $end)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "gemm")
+    (param $m i32) (param $k i32) (param $n i32) (param $a i32) (param $ars i32) (param $acs i32)
+    (param $b i32) (param $out i32) (param $mask i32) (param $idx i32) (param $coef i32)
+    (local $i i32) (local $p i32) (local $x i32) (local $s f64) (local $count i32)
+    (local $o i32) (local $q i32) (local $count4 i32) (local $j i32)
+    (local $rowBytes i32) (local $end4 i32) (local $end2 i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $t0 f64) (local $t1 f64) (local $t2 f64) (local $t3 f64)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (call $finiteRows (local.get $b) (local.get $k) (local.get $n) (local.get $mask))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $m) (local.get $rowBytes)))
+    (local.set $o (local.get $out))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
+        ;; compress row i of X
+        (local.set $count (i32.const 0))
+        (local.set $p (i32.const 0))
+        (local.set $x (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
+        (block $gatherDone
+          (loop $gather
+            (br_if $gatherDone (i32.ge_u (local.get $p) (local.get $k)))
+            (local.set $s (f64.load (local.get $x)))
+            (if (i32.or (f64.ne (local.get $s) (f64.const 0))
+                        (i32.eqz (i32.load8_u (i32.add (local.get $mask) (local.get $p)))))
+              (then
+                (i32.store (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2)))
+                  (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $rowBytes))))
+                (f64.store (i32.add (local.get $coef) (i32.shl (local.get $count) (i32.const 3)))
+                  (local.get $s))
+                (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+            (local.set $x (i32.add (local.get $x) (local.get $acs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $gather)))
+        ;; four terms at a time
+        (local.set $count4 (i32.and (local.get $count) (i32.const -4)))
+        (local.set $q (i32.const 0))
+        (block $quadsDone
+          (loop $quads
+            (br_if $quadsDone (i32.ge_u (local.get $q) (local.get $count4)))
+            (local.set $t0 (f64.load (i32.add (local.get $coef) (i32.shl (local.get $q) (i32.const 3)))))
+            (local.set $t1 (f64.load offset=8 (i32.add (local.get $coef) (i32.shl (local.get $q) (i32.const 3)))))
+            (local.set $t2 (f64.load offset=16 (i32.add (local.get $coef) (i32.shl (local.get $q) (i32.const 3)))))
+            (local.set $t3 (f64.load offset=24 (i32.add (local.get $coef) (i32.shl (local.get $q) (i32.const 3)))))
+            (local.set $s0 (f64x2.splat (local.get $t0)))
+            (local.set $s1 (f64x2.splat (local.get $t1)))
+            (local.set $s2 (f64x2.splat (local.get $t2)))
+            (local.set $s3 (f64x2.splat (local.get $t3)))
+            (local.set $b0 (i32.load (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $b1 (i32.load offset=4 (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $b2 (i32.load offset=8 (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $b3 (i32.load offset=12 (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $j (i32.const 0))
+            (block $j4Done
+              (loop $j4
+                (br_if $j4Done (i32.ge_u (local.get $j) (local.get $end4)))
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  (f64x2.add (v128.load (i32.add (local.get $o) (local.get $j)))
+                    (f64x2.add
+                      (f64x2.add
+                        (f64x2.add
+                          (f64x2.mul (local.get $s0) (v128.load (i32.add (local.get $b0) (local.get $j))))
+                          (f64x2.mul (local.get $s1) (v128.load (i32.add (local.get $b1) (local.get $j)))))
+                        (f64x2.mul (local.get $s2) (v128.load (i32.add (local.get $b2) (local.get $j)))))
+                      (f64x2.mul (local.get $s3) (v128.load (i32.add (local.get $b3) (local.get $j)))))))
+                (v128.store offset=16 (i32.add (local.get $o) (local.get $j))
+                  (f64x2.add (v128.load offset=16 (i32.add (local.get $o) (local.get $j)))
+                    (f64x2.add
+                      (f64x2.add
+                        (f64x2.add
+                          (f64x2.mul (local.get $s0) (v128.load offset=16 (i32.add (local.get $b0) (local.get $j))))
+                          (f64x2.mul (local.get $s1) (v128.load offset=16 (i32.add (local.get $b1) (local.get $j)))))
+                        (f64x2.mul (local.get $s2) (v128.load offset=16 (i32.add (local.get $b2) (local.get $j)))))
+                      (f64x2.mul (local.get $s3) (v128.load offset=16 (i32.add (local.get $b3) (local.get $j)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br $j4)))
+            (if (i32.lt_u (local.get $j) (local.get $end2))
+              (then
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  (f64x2.add (v128.load (i32.add (local.get $o) (local.get $j)))
+                    (f64x2.add
+                      (f64x2.add
+                        (f64x2.add
+                          (f64x2.mul (local.get $s0) (v128.load (i32.add (local.get $b0) (local.get $j))))
+                          (f64x2.mul (local.get $s1) (v128.load (i32.add (local.get $b1) (local.get $j)))))
+                        (f64x2.mul (local.get $s2) (v128.load (i32.add (local.get $b2) (local.get $j)))))
+                      (f64x2.mul (local.get $s3) (v128.load (i32.add (local.get $b3) (local.get $j)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))))
+            (if (i32.lt_u (local.get $j) (local.get $rowBytes))
+              (then
+                (f64.store (i32.add (local.get $o) (local.get $j))
+                  (f64.add (f64.load (i32.add (local.get $o) (local.get $j)))
+                    (f64.add
+                      (f64.add
+                        (f64.add
+                          (f64.mul (local.get $t0) (f64.load (i32.add (local.get $b0) (local.get $j))))
+                          (f64.mul (local.get $t1) (f64.load (i32.add (local.get $b1) (local.get $j)))))
+                        (f64.mul (local.get $t2) (f64.load (i32.add (local.get $b2) (local.get $j)))))
+                      (f64.mul (local.get $t3) (f64.load (i32.add (local.get $b3) (local.get $j)))))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $quads)))
+        ;; the remaining terms one at a time
+        (block $singlesDone
+          (loop $singles
+            (br_if $singlesDone (i32.ge_u (local.get $q) (local.get $count)))
+            (local.set $t0 (f64.load (i32.add (local.get $coef) (i32.shl (local.get $q) (i32.const 3)))))
+            (local.set $s0 (f64x2.splat (local.get $t0)))
+            (local.set $b0 (i32.load (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $j (i32.const 0))
+            (block $j2Done
+              (loop $j2
+                (br_if $j2Done (i32.ge_u (local.get $j) (local.get $end2)))
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  (f64x2.add (v128.load (i32.add (local.get $o) (local.get $j)))
+                    (f64x2.mul (local.get $s0) (v128.load (i32.add (local.get $b0) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $j2)))
+            (if (i32.lt_u (local.get $j) (local.get $rowBytes))
+              (then
+                (f64.store (i32.add (local.get $o) (local.get $j))
+                  (f64.add (f64.load (i32.add (local.get $o) (local.get $j)))
+                    (f64.mul (local.get $t0) (f64.load (i32.add (local.get $b0) (local.get $j))))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $singles)))
+        (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+)

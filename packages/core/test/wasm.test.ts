@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { fc, test } from '@fast-check/vitest';
+import { Matrix } from 'ml-matrix';
+import { describe, expect, it } from 'vitest';
+import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
+import { jsGemm, kernelPath, selectKernels, wasmGemm } from '../src/matmul.js';
+
+/**
+ * Every entry exactly: the shortest round-trip decimal of each double, with -0 kept apart from 0.
+ * NaN payloads are not compared: JS does not expose them, and V8's own tiers differ on them.
+ */
+const exact = (m: Matrix): string =>
+  m
+    .to2DArray()
+    .flat()
+    .map((x) => (Object.is(x, -0) ? '-0' : String(x)))
+    .join(',');
+
+/** Finite doubles of mixed magnitude, many exact zeros of both signs, and a few ±Inf and NaN. */
+const entry = (special: boolean) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(0, -0) },
+    { weight: 4, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) },
+    { weight: special ? 1 : 0, arbitrary: fc.constantFrom(Infinity, -Infinity, Number.NaN) },
+  );
+const matrix = (rows: number, cols: number, special: boolean) =>
+  fc
+    .array(entry(special), { minLength: rows * cols, maxLength: rows * cols })
+    .map((flat) => Matrix.from1DArray(rows, cols, flat));
+
+/** Shapes 0..max with every remainder mod 4 (the unroll of both kernels); a: m×k, b: k×n. */
+const shapes = (max: number) => fc.tuple(fc.nat(max), fc.nat(max), fc.nat(max));
+
+type Shape = [aRows: number, aCols: number, bRows: number, bCols: number];
+
+const kinds = [
+  { kind: 'NN', shape: (m: number, k: number, n: number): Shape => [m, k, k, n] },
+  { kind: 'TN', shape: (m: number, k: number, n: number): Shape => [k, m, k, n] },
+  { kind: 'NT', shape: (m: number, k: number, n: number): Shape => [m, k, n, k] },
+] as const;
+
+describe.runIf(wasmGemm !== undefined)('wasm gemm', () => {
+  it('is the default kernel path unless DIFFTAPE_KERNELS says otherwise', () => {
+    expect(kernelPath).toBe(process.env.DIFFTAPE_KERNELS === 'js' ? 'js' : 'wasm');
+  });
+
+  describe.each(kinds)('matmul$kind', ({ kind, shape }) => {
+    const js = jsGemm[`matmul${kind}`];
+    const wasm = wasmGemm![`matmul${kind}`];
+    const operands = (max: number, special: boolean) =>
+      shapes(max).chain(([m, k, n]) => {
+        const [ar, ac, br, bc] = shape(m, k, n);
+        return fc.tuple(matrix(ar, ac, special), matrix(br, bc, special));
+      });
+
+    test.prop([operands(12, true)], { numRuns: 200 })(
+      'is bit-identical to the JS kernel with zeros, ±0, NaN and ±Inf, inputs untouched',
+      ([a, b]) => {
+        const before = [exact(a), exact(b)];
+        const got = wasm(a, b);
+        expect([exact(a), exact(b)]).toEqual(before);
+        expect(exact(got)).toBe(exact(js(a, b)));
+      },
+    );
+
+    test.prop([operands(70, false)], { numRuns: 25 })(
+      'is bit-identical to the JS kernel on larger sparse shapes',
+      ([a, b]) => {
+        expect(exact(wasm(a, b))).toBe(exact(js(a, b)));
+      },
+    );
+  });
+
+  it('serves calls of growing size from one memory without stale results', () => {
+    const small = Matrix.from1DArray(2, 2, [1, 2, 3, 4]);
+    const large = new Matrix(600, 300).fill(0.5);
+    const ones = new Matrix(300, 200).fill(1);
+    expect(wasmGemm!.matmulNN(small, small).to2DArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
+    expect(wasmGemm!.matmulNN(large, ones).get(599, 199)).toBe(150);
+    expect(wasmGemm!.matmulNN(small, small).to2DArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
+  });
+
+  it('the committed module is exactly what gemm.wat assembles to', async () => {
+    expect(readFileSync(modulePath, 'utf8')).toBe(moduleSource(await assemble()));
+  });
+});
+
+describe('DIFFTAPE_KERNELS', () => {
+  it('selects js or wasm and rejects anything else, naming the variable', () => {
+    expect(selectKernels('js')[0]).toBe('js');
+    expect(selectKernels(undefined)[0]).toBe(wasmGemm ? 'wasm' : 'js');
+    expect(() => selectKernels('gpu')).toThrow(
+      /DIFFTAPE_KERNELS must be 'js' or 'wasm', got 'gpu'/,
+    );
+  });
+});
