@@ -5,8 +5,8 @@
  * `matmulNT`), plain loops for the rest, no tape, no closures, no broadcasting. Used only by the
  * bench; every function returns fresh matrices and never writes into its inputs.
  */
-import { matmulNN, matmulNT, matmulTN } from '../packages/core/src/matmul.js';
-import { alloc, type Matrix, rowsOf, shapeString } from '../packages/core/src/matrix.js';
+import type { Matrix } from '@difftape/core';
+import { alloc, matmulNN, matmulNT, matmulTN, rowsOf, shapeString } from '@difftape/core/kernels';
 
 /** One dense layer's parameters: W (in × out) and the 1 × out bias b. */
 export interface DenseLayer {

@@ -1,10 +1,11 @@
 /**
- * Matrix-multiply kernels of @difftape/core against ml-matrix's `mmul`, at the shapes of the
- * report's 784-100-100-10 MLP with batch 50. Run: `pnpm bench` (a table) or `pnpm bench --json`.
+ * Matrix-multiply kernels of @difftape/core, wasm SIMD and JS, against ml-matrix's `mmul`, at the
+ * shapes of the report's 784-100-100-10 MLP with batch 50 (and an evaluation chunk of 1000).
+ * Run: `npx -y pnpm@12.21.0 bench` (a table) or `npx -y pnpm@12.21.0 bench --json`.
  */
 import { pathToFileURL } from 'node:url';
-import { matmulNN, matmulNT, matmulTN } from '../packages/core/src/matmul.js';
-import { alloc, type Matrix, rowsOf } from '../packages/core/src/matrix.js';
+import type { Matrix } from '@difftape/core';
+import { alloc, type Gemm, jsGemm, rowsOf, wasmGemm } from '@difftape/core/kernels';
 import { type CompareOptions, compareInterleaved } from './timing.js';
 
 /** A seeded uniform [0, 1) generator (mulberry32), so every run times the same inputs. */
@@ -27,15 +28,15 @@ const randomMatrix = (rand: () => number, rows: number, cols: number, zeros = 0)
   return m;
 };
 
-/** One benchmark line: a kernel call and the `mmul` call that computes the same product. */
+/** One benchmark line: a product by each kernel implementation and by `mmul`. */
 interface MatmulCase {
   readonly name: string;
-  readonly kernel: 'matmulNN' | 'matmulTN' | 'matmulNT';
+  readonly kernel: keyof Gemm;
   /** The product is m×k times k×n. */
   readonly m: number;
   readonly k: number;
   readonly n: number;
-  readonly ours: () => Matrix;
+  readonly ours: (gemm: Gemm) => Matrix;
   readonly mmul: () => Matrix;
 }
 
@@ -48,7 +49,7 @@ const matmulCases = (seed: number): MatmulCase[] => {
     m: a.rows,
     k: a.columns,
     n: b.columns,
-    ours: () => matmulNN(a, b),
+    ours: (g) => g.matmulNN(a, b),
     mmul: () => a.mmul(b),
   });
   const xDense = randomMatrix(rand, 50, 784);
@@ -57,6 +58,8 @@ const matmulCases = (seed: number): MatmulCase[] => {
   const w1 = randomMatrix(rand, 784, 100);
   const h1 = randomMatrix(rand, 50, 100, 0.5);
   const w2 = randomMatrix(rand, 100, 100);
+  const w3 = randomMatrix(rand, 100, 10);
+  const xEval = randomMatrix(rand, 1000, 784, 0.8);
   const xMnistT = xMnist.transpose();
   const w1T = w1.transpose();
   return [
@@ -68,7 +71,7 @@ const matmulCases = (seed: number): MatmulCase[] => {
       m: 784,
       k: 50,
       n: 100,
-      ours: () => matmulTN(xMnist, dz1),
+      ours: (g) => g.matmulTN(xMnist, dz1),
       mmul: () => xMnistT.mmul(dz1),
     },
     {
@@ -77,10 +80,12 @@ const matmulCases = (seed: number): MatmulCase[] => {
       m: 50,
       k: 100,
       n: 784,
-      ours: () => matmulNT(dz1, w1),
+      ours: (g) => g.matmulNT(dz1, w1),
       mmul: () => dz1.mmul(w1T),
     },
     nn('layer 2, h 50% zeros', h1, w2),
+    nn('layer 3, h 50% zeros', h1, w3),
+    nn('eval chunk, x 80% zeros', xEval, w1),
   ];
 };
 
@@ -97,47 +102,56 @@ const maxAbsDiff = (x: Matrix, y: Matrix): number => {
   return worst;
 };
 
+/** One contender's median on one case. */
+interface Timed {
+  readonly ms: number;
+  readonly gflops: number;
+}
+
 /** One result line of the matmul benchmark. */
 interface MatmulResult {
   readonly name: string;
   readonly kernel: string;
   readonly shape: string;
-  readonly oursMs: number;
-  readonly oursGflops: number;
-  readonly mmulMs: number;
-  readonly mmulGflops: number;
-  /** mmul's median time over ours: how many times faster ours is. */
-  readonly speedup: number;
+  /** Absent where this runtime has no wasm SIMD. */
+  readonly wasm?: Timed;
+  readonly js: Timed;
+  readonly mmul: Timed;
+  /** js's median time over wasm's: how many times faster the wasm kernel is. */
+  readonly wasmOverJs?: number;
   readonly rounds: number;
   readonly maxAbsDiff: number;
 }
 
 /**
- * Times every case, ours and `mmul` interleaved. GFLOP/s counts the nominal 2·m·k·n, also where
- * our kernels skip zeros: it is a rate of useful work on that input, not of arithmetic done.
+ * Times every case, the kernels and `mmul` interleaved. GFLOP/s counts the nominal 2·m·k·n, also
+ * where our kernels skip zeros: it is a rate of useful work on that input, not of arithmetic done.
  */
 export const benchMatmul = (options: CompareOptions = {}): MatmulResult[] =>
   matmulCases(20240601).map((c) => {
-    const diff = maxAbsDiff(c.ours(), c.mmul());
+    const diff = maxAbsDiff(c.ours(jsGemm), c.mmul());
     if (!(diff <= 1e-9)) throw new Error(`bench ${c.name}: ${c.kernel} and mmul differ by ${diff}`);
-    const [ours, mmul] = compareInterleaved(
-      [
-        { name: c.kernel, run: c.ours },
-        { name: 'mmul', run: c.mmul },
-      ],
-      options,
-    );
-    const gflops = (ms: number) => (2 * c.m * c.k * c.n) / (ms * 1e6);
+    const contenders = [
+      { name: 'js', run: () => c.ours(jsGemm) },
+      { name: 'mmul', run: c.mmul },
+    ];
+    const wasm = wasmGemm;
+    if (wasm) contenders.push({ name: 'wasm', run: () => c.ours(wasm) });
+    const results = compareInterleaved(contenders, options);
+    const timed = (name: string): Timed | undefined => {
+      const r = results.find((x) => x.name === name);
+      return r && { ms: r.medianMs, gflops: (2 * c.m * c.k * c.n) / (r.medianMs * 1e6) };
+    };
+    const js = timed('js')!;
+    const wasmTimed = timed('wasm');
     return {
       name: c.name,
       kernel: c.kernel,
       shape: `${c.m}x${c.k}x${c.n}`,
-      oursMs: ours!.medianMs,
-      oursGflops: gflops(ours!.medianMs),
-      mmulMs: mmul!.medianMs,
-      mmulGflops: gflops(mmul!.medianMs),
-      speedup: mmul!.medianMs / ours!.medianMs,
-      rounds: ours!.rounds,
+      ...(wasmTimed && { wasm: wasmTimed, wasmOverJs: js.ms / wasmTimed.ms }),
+      js,
+      mmul: timed('mmul')!,
+      rounds: results[0]!.rounds,
       maxAbsDiff: diff,
     };
   });
@@ -148,22 +162,24 @@ const matmulTable = (results: readonly MatmulResult[]): string => {
     'case',
     'kernel',
     'm x k x n',
-    'ours ms',
+    'wasm ms',
+    'GFLOP/s',
+    'js ms',
     'GFLOP/s',
     'mmul ms',
     'GFLOP/s',
-    'speedup',
+    'wasm/js',
     'rounds',
   ];
+  const cells = (t: Timed | undefined) => (t ? [t.ms.toFixed(3), t.gflops.toFixed(2)] : ['-', '-']);
   const rows = results.map((r) => [
     r.name,
     r.kernel,
     r.shape,
-    r.oursMs.toFixed(3),
-    r.oursGflops.toFixed(2),
-    r.mmulMs.toFixed(3),
-    r.mmulGflops.toFixed(2),
-    `${r.speedup.toFixed(1)}x`,
+    ...cells(r.wasm),
+    ...cells(r.js),
+    ...cells(r.mmul),
+    r.wasmOverJs ? `${r.wasmOverJs.toFixed(1)}x` : '-',
     String(r.rounds),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -176,7 +192,7 @@ const matmulTable = (results: readonly MatmulResult[]): string => {
 
 const main = (): void => {
   const json = process.argv.includes('--json');
-  const options: CompareOptions = { warmupMs: 1000, budgetMs: 7000, minRounds: 15 };
+  const options: CompareOptions = { warmupMs: 500, budgetMs: 4000, minRounds: 15 };
   const matmul = benchMatmul(options);
   if (json) {
     console.log(JSON.stringify({ node: process.version, matmul }, null, 2));
