@@ -26,8 +26,9 @@ import {
   toFlat,
   valueAndGrad,
 } from '../packages/core/src/index.js';
-import { makeOptimiser, reportConfig } from '../packages/mnist/src/config.js';
 import { gatherBatch, gatherLabels, loadIdxDir } from '../packages/mnist/src/data.js';
+import { makeOptimiser } from '../packages/mnist/src/optimiser.js';
+import { reportConfig } from '../packages/mnist/src/run/config.js';
 import {
   batchIndices,
   initTrainState,

@@ -19,7 +19,7 @@ import {
 import { join } from 'node:path';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { reportConfig, trainConfigFields } from '../packages/mnist/src/config.js';
+import { CONFIG_FIELDS, reportConfig } from '../packages/mnist/src/run/config.js';
 import {
   type CliResult,
   describeResult,
@@ -456,7 +456,7 @@ describe('mnist CLI', () => {
         entries.find((e) => e.startsWith(`${flag} `) || e.includes(` ${flag} `) || e === flag);
       const kebab = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       const missing: string[] = [];
-      for (const field of Object.keys(trainConfigFields)) {
+      for (const field of Object.keys(CONFIG_FIELDS)) {
         const e = entry(kebab(field));
         if (!e) missing.push(`${kebab(field)}: not listed`);
         else if (!/default/i.test(e)) missing.push(`${kebab(field)}: no default`);

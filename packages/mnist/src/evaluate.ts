@@ -1,7 +1,7 @@
 import { type Matrix, rawOf, scalar, softmaxCrossEntropy } from '@difftape/core';
 import { argmaxRows, type Layer, oneVsRestMetrics, type Params, top1Accuracy } from '@difftape/nn';
 import { CLASSES, type Dataset, gatherBatch, gatherLabels } from './data.js';
-import type { SplitMetrics } from './report/records.js';
+import type { SplitMetrics } from './run/metrics.js';
 
 /** Rows per forward pass when evaluating: bounds memory (a 1000 × 784 float64 batch is 6 MB). */
 const CHUNK = 1000;

@@ -12,14 +12,6 @@ export {
 } from './analytic.js';
 export { sha256Hex, verifySha256 } from './checksum.js';
 export {
-  decodeTrainConfig,
-  makeOptimiser,
-  reportConfig,
-  type TrainConfig,
-  TrainConfigCodec,
-  trainConfigFields,
-} from './config.js';
-export {
   allIndices,
   bundledDataDir,
   CLASSES,
@@ -40,22 +32,34 @@ export {
   loadImageDir,
   parseLabelFile,
 } from './images.js';
+export { makeOptimiser } from './optimiser.js';
 export { type Plot, renderPlots } from './report/plots.js';
-export {
-  appendRecord,
-  EpochRecord,
-  type MetricsFile,
-  RunConfig,
-  readMetricsJsonl,
-  readRunConfig,
-  SplitMetrics,
-} from './report/records.js';
 export { type WrittenReport, writeReport } from './report/report.js';
 export { formatReportTable, formatReportTableMarkdown } from './report/table.js';
 export {
+  CONFIG_FIELDS,
+  type ConfigField,
+  decodeTrainConfig,
+  encodeTrainConfig,
+  readTrainConfig,
+  reportConfig,
+  type TrainConfig,
+  TrainConfigCodec,
+} from './run/config.js';
+export { type RunFiles, runFiles } from './run/files.js';
+export { lockRun, type RunLock } from './run/lock.js';
+export { CheckpointMeta, decodeCheckpointMeta } from './run/meta.js';
+export {
+  appendRecord,
+  cutMetrics,
+  EpochRecord,
+  type MetricsFile,
+  readMetricsJsonl,
+  SplitMetrics,
+} from './run/metrics.js';
+export {
   loadStart,
   type Position,
-  runFiles,
   type Start,
   type TrainHooks,
   type TrainResult,

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { EpochRecord } from './report/records.js';
+import type { EpochRecord } from './run/metrics.js';
 import type { TrainHooks } from './train.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { foldIn, type Key, key, keyData, softmaxCrossEntropy, split } from '@difftape/core';
 import {
   batchIndices,
@@ -11,17 +10,13 @@ import {
 } from '@difftape/nn';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
 import { gatherShiftedBatch } from './augment.js';
-import { makeOptimiser, type TrainConfig } from './config.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { evaluate, splitMetrics } from './evaluate.js';
-import { appendRecord, type EpochRecord } from './report/records.js';
-
-/** Files of a run folder. */
-export const runFiles = (runDir: string) => ({
-  config: join(runDir, 'config.json'),
-  metrics: join(runDir, 'metrics.jsonl'),
-  checkpoint: join(runDir, 'checkpoint.safetensors'),
-});
+import { makeOptimiser } from './optimiser.js';
+import { encodeTrainConfig, type TrainConfig } from './run/config.js';
+import { runFiles } from './run/files.js';
+import { decodeCheckpointMeta, encodeCheckpointMeta } from './run/meta.js';
+import { appendRecord, type EpochRecord } from './run/metrics.js';
 
 /** What the training loop tells its caller as it goes (progress bars, logs). */
 export interface TrainHooks {
@@ -104,7 +99,12 @@ export const train = async (
       params: state.params,
       optimiserState: state.optState,
       spec: config.model,
-      meta: { ...position, step: state.step, key: keyData(keys.init), config },
+      meta: encodeCheckpointMeta({
+        ...position,
+        step: state.step,
+        key: keyData(keys.init),
+        config,
+      }),
     });
 
   let state: TrainState<unknown[]>;
@@ -113,7 +113,7 @@ export const train = async (
     ({ state, position } = resume);
   } else {
     mkdirSync(runDir, { recursive: true });
-    writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(files.config, encodeTrainConfig(config));
     state = initTrainState(model.init(keys.init, trainSet.rows * trainSet.cols)[0], optimiser);
     position = { epoch: 0, stepInEpoch: 0 };
     measure(0, 0, 0, state.params);
@@ -168,16 +168,14 @@ export const train = async (
   return { records, params: state.params, checkpoint: files.checkpoint, interrupted: null };
 };
 
-/** The state stored in a run's checkpoint, to pass to `train` as `resume`. */
-export const loadStart = (runDir: string): Start => {
-  const loaded = loadCheckpoint(runFiles(runDir).checkpoint);
-  const { epoch, stepInEpoch, step } = loaded.meta as {
-    epoch: number;
-    stepInEpoch: number;
-    step: number;
-  };
+/** The state stored in a run's checkpoint, to pass to `train` as `resume`, and its config. */
+export const loadStart = (runDir: string): Start & { config: TrainConfig } => {
+  const path = runFiles(runDir).checkpoint;
+  const loaded = loadCheckpoint(path);
+  const { epoch, stepInEpoch, step, config } = decodeCheckpointMeta(loaded.meta, path);
   return {
     state: { params: loaded.params as Params, optState: loaded.optimiserState as unknown[], step },
     position: { epoch, stepInEpoch },
+    config,
   };
 };

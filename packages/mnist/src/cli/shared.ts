@@ -1,21 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { key } from '@difftape/core';
-import {
-  checkParamShapes,
-  decodeWith,
-  type LoadedCheckpoint,
-  modelFromSpec,
-  type Params,
-  parseModelSpec,
-} from '@difftape/nn';
+import { existsSync } from 'node:fs';
+import { key, type Matrix, type Tree, treeFlatten } from '@difftape/core';
+import { checkParamShapes, type LoadedCheckpoint, modelFromSpec, type Params } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { type Command, Option } from 'commander';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { optionalConfigFields, type TrainConfig, trainConfigFields } from '../config.js';
 import { loadIdxDir, type Splits, subset } from '../data.js';
 import { loadImageDir } from '../images.js';
-import type { EpochRecord } from '../report/records.js';
 import { formatReportTable } from '../report/table.js';
+import { type CheckpointMeta, decodeCheckpointMeta } from '../run/meta.js';
+import type { EpochRecord } from '../run/metrics.js';
 
 /** What the CLI's commands share: flag decoding, data and checkpoint loading, output. */
 
@@ -25,42 +17,6 @@ export class UsageError extends Error {}
 /** Stops the command with a usage error. */
 export const fail = (message: string): never => {
   throw new UsageError(message);
-};
-
-/** Reads a flag's text as a number when it looks like one, so the codec's message shows what was given. */
-export const numeric = (raw: string): number | string =>
-  /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw.trim()) ? Number(raw) : raw;
-
-/** The flag of a config field: `batchSize` → `--batch-size`. */
-export const flagOf = (field: string): string =>
-  `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-/** Decodes each given flag with its config field's codec; every problem becomes one line naming the flag. */
-export const decodeFlags = (flags: Record<string, unknown>, base: TrainConfig): TrainConfig => {
-  const config: Record<string, unknown> = { ...base };
-  const problems: string[] = [];
-  for (const [field, codec] of Object.entries({ ...trainConfigFields, ...optionalConfigFields })) {
-    const raw = flags[field];
-    if (raw === undefined || field === 'model') continue;
-    const decoded = decodeWith(
-      codec as never,
-      typeof raw === 'string' ? numeric(raw) : raw,
-      flagOf(field),
-    );
-    if (isLeft(decoded)) problems.push(decoded.left);
-    else config[field] = decoded.right;
-  }
-  if (typeof flags.model === 'string') config.model = readModelSpec(flags.model);
-  if (problems.length) fail(problems.join('\n'));
-  return config as unknown as TrainConfig;
-};
-
-/** A model spec from a JSON file, validated; errors name the flag, the file and the path inside it. */
-export const readModelSpec = (path: string) => {
-  if (!existsSync(path)) fail(`--model: no such file: ${path}`);
-  const spec = parseModelSpec(readFileSync(path, 'utf8'));
-  if (isLeft(spec)) fail(`--model: ${path}: ${spec.left.join('; ')}`);
-  return (spec as { right: unknown }).right;
 };
 
 /** Where the data comes from. */
@@ -118,7 +74,17 @@ export const summary = (record: EpochRecord, extra: Record<string, unknown>) => 
   ...extra,
 });
 
-/** A checkpoint's model, checked against its parameters' shapes. */
+/** The input width of a checkpoint's parameters: the rows of its first matrix (the first dense W). */
+const inputWidth = (params: Tree): number | undefined => {
+  const first: Matrix | undefined = treeFlatten(params).leaves[0];
+  return first === undefined ? undefined : first.rows;
+};
+
+/**
+ * A checkpoint's model, checked against its parameters' shapes, and its run meta when it is a
+ * training run's (undefined for a bare library checkpoint). The input width comes from the
+ * checkpoint itself, so a model trained on another image size loads too.
+ */
 export const loadModel = (path: string) => {
   if (!existsSync(path)) fail(`--params: no such file: ${path}`);
   let loaded: LoadedCheckpoint;
@@ -127,9 +93,18 @@ export const loadModel = (path: string) => {
   } catch (e) {
     return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!loaded.spec) fail(`--params: ${path} has no model spec in its manifest`);
-  const model = modelFromSpec(loaded.spec);
-  const [expected] = model.init(key(0), 784);
-  checkParamShapes(loaded.params, expected, path);
-  return { model, params: loaded.params as Params, meta: loaded.meta };
+  if (!loaded.spec) fail(`--params: ${path} has no model spec in its checkpoint`);
+  const model = modelFromSpec(loaded.spec!);
+  const inputs = inputWidth(loaded.params);
+  if (inputs === undefined) fail(`--params: ${path} holds no parameter matrices`);
+  let meta: CheckpointMeta | undefined;
+  try {
+    const [expected] = model.init(key(0), inputs!);
+    checkParamShapes(loaded.params, expected, path);
+    meta =
+      Object.keys(loaded.meta).length === 0 ? undefined : decodeCheckpointMeta(loaded.meta, path);
+  } catch (e) {
+    return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { model, params: loaded.params as Params, meta, inputs: inputs! };
 };

@@ -1,6 +1,6 @@
 import { parse, View } from 'vega';
 import * as vl from 'vega-lite';
-import type { EpochRecord } from './records.js';
+import type { EpochRecord } from '../run/metrics.js';
 
 /** One rendered plot: a file-safe name, a human title, the SVG, and its Vega-Lite spec. */
 export interface Plot {

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
+import { readTrainConfig, type TrainConfig } from '../run/config.js';
+import { type EpochRecord, readMetricsJsonl } from '../run/metrics.js';
 import { type Plot, renderPlots } from './plots.js';
-import { type EpochRecord, type RunConfig, readMetricsJsonl, readRunConfig } from './records.js';
 import { formatReportTableMarkdown, reportTable } from './table.js';
 
 /** What `writeReport` produced: both documents' text, every file written, and reading warnings. */
@@ -16,7 +17,7 @@ export interface WrittenReport {
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const configRows = (config: RunConfig | undefined): [string, string][] =>
+const configRows = (config: TrainConfig | undefined): [string, string][] =>
   config === undefined
     ? []
     : Object.entries(config).map(([k, v]): [string, string] => [
@@ -68,7 +69,7 @@ const htmlTable = (header: string[], rows: string[][]): string =>
 
 interface ReportInput {
   name: string;
-  config: RunConfig | undefined;
+  config: TrainConfig | undefined;
   records: EpochRecord[];
   final: EpochRecord;
   plots: Plot[];
@@ -185,7 +186,7 @@ export const writeReport = async (runDir: string): Promise<WrittenReport> => {
   }
   const records = [...unsorted].sort((a, b) => a.epoch - b.epoch);
   const configPath = path.join(runDir, 'config.json');
-  const config = fs.existsSync(configPath) ? readRunConfig(configPath) : undefined;
+  const config = fs.existsSync(configPath) ? readTrainConfig(configPath) : undefined;
   if (config === undefined)
     warnings.push(`${configPath} is missing; the report shows no configuration`);
   const plots = await renderPlots(records);

@@ -1,4 +1,4 @@
-import type { EpochRecord } from './records.js';
+import type { EpochRecord } from '../run/metrics.js';
 
 /** The report's published mean per-digit test error (its table's "Average" of "Test Err"). */
 export const REPORT_MEAN_TEST_ERROR = 0.0049;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Plot, renderPlots } from '../../src/report/plots.js';
-import type { EpochRecord } from '../../src/report/records.js';
+import type { EpochRecord } from '../../src/run/metrics.js';
 
 /** A deterministic 3-epoch run (epochs 0..3) whose errors fall and differ per digit. */
 const synthetic = (epochs: number): EpochRecord[] =>

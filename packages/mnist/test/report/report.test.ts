@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EpochRecord } from '../../src/report/records.js';
 import { writeReport } from '../../src/report/report.js';
+import type { EpochRecord } from '../../src/run/metrics.js';
 
 const record = (epoch: number): EpochRecord => {
   const split = (scale: number) => {
@@ -30,6 +30,8 @@ const config = {
   lr: 0.05,
   lambda: 0.001,
   optimiser: 'sgd',
+  beta: 0.9,
+  schedule: 'constant',
   seed: 7,
   trainSize: 1000,
   testSize: 200,
@@ -135,7 +137,7 @@ describe('writeReport', () => {
     writeRun([record(0)]);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, lr: 'fast' }));
     await expect(writeReport(dir)).rejects.toThrow(
-      /config\.json: invalid run config: lr: expected a number, got "fast"/,
+      /config\.json: lr: expected a finite number > 0, got "fast"/,
     );
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { EpochRecord } from '../../src/report/records.js';
 import {
   formatMetric,
   formatReportTable,
@@ -7,6 +6,7 @@ import {
   reportTable,
   top1Notes,
 } from '../../src/report/table.js';
+import type { EpochRecord } from '../../src/run/metrics.js';
 
 // Train errors are the report's own row; test errors average to 0.00478 = 2 × (1 − 0.9761) / 10.
 const trainErr = [2e-5, 1.8e-4, 6e-5, 4e-5, 2e-5, 2e-5, 2e-5, 1.6e-4, 1.2e-4, 1.2e-4];

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { formatDecodeErrors } from '@difftape/nn';
+import { writeFileAtomic } from '@difftape/nn/node';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
@@ -26,26 +27,6 @@ export const EpochRecord = t.type({
 });
 /** One line of `<run-dir>/metrics.jsonl`. */
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
-
-/**
- * `<run-dir>/config.json`: the run's hyperparameters. Extra keys are allowed (and shown by the
- * report); `model` is the model spec as plain JSON.
- */
-export const RunConfig = t.intersection([
-  t.type({
-    epochs: t.number,
-    batchSize: t.number,
-    lr: t.number,
-    lambda: t.number,
-    optimiser: t.string,
-    seed: t.number,
-    trainSize: t.number,
-    testSize: t.number,
-  }),
-  t.partial({ model: t.unknown }),
-]);
-/** `<run-dir>/config.json`. */
-export type RunConfig = t.TypeOf<typeof RunConfig>;
 
 /** The records of a metrics file, and what was skipped on the way (a truncated last line). */
 export interface MetricsFile {
@@ -109,6 +90,7 @@ export const readMetricsJsonl = (path: string): MetricsFile => {
   const lines = text.split('\n');
   const records: EpochRecord[] = [];
   const warnings: string[] = [];
+  const lineOfEpoch = new Map<number, number>();
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${path}:${i + 1}`;
@@ -128,9 +110,51 @@ export const readMetricsJsonl = (path: string): MetricsFile => {
     }
     const record = decodeRecord(value);
     if (typeof record === 'string') throw new Error(`${where}: ${record}`);
+    const first = lineOfEpoch.get(record.epoch);
+    if (first !== undefined)
+      throw new Error(
+        `${where}: epoch ${record.epoch} again (first on line ${first}): the run stopped between ` +
+          'writing an epoch and saving its checkpoint; `train --resume` on the run folder repairs it',
+      );
+    lineOfEpoch.set(record.epoch, i + 1);
     records.push(record);
   });
   return { records, warnings };
+};
+
+/**
+ * Cuts `metrics.jsonl` back to the epochs up to `epoch` (the checkpoint's, which is the truth on
+ * resume): later records, duplicates and a torn last line go. Rewritten atomically; returns what
+ * was dropped, one line each, for the user.
+ */
+export const cutMetrics = (path: string, epoch: number): string[] => {
+  if (!fs.existsSync(path)) return [];
+  const lines = fs.readFileSync(path, 'utf8').split('\n');
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  const seen = new Set<number>();
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let record: EpochRecord | string;
+    try {
+      record = decodeRecord(JSON.parse(line));
+    } catch {
+      record = 'not valid JSON';
+    }
+    if (typeof record === 'string') {
+      if (i < lines.length - 1) throw new Error(`${path}:${i + 1}: ${record}`);
+      dropped.push(`${path}:${i + 1}: a torn last line (${line.length} characters)`);
+    } else if (record.epoch > epoch || seen.has(record.epoch)) {
+      dropped.push(
+        `${path}:${i + 1}: epoch ${record.epoch}, after the checkpoint's epoch ${epoch}`,
+      );
+    } else {
+      seen.add(record.epoch);
+      kept.push(`${JSON.stringify(EpochRecord.encode(record))}\n`);
+    }
+  });
+  if (dropped.length > 0) writeFileAtomic(path, kept.join(''));
+  return dropped;
 };
 
 /**
@@ -156,23 +180,4 @@ export const appendRecord = (path: string, record: EpochRecord): void => {
     }
   }
   fs.appendFileSync(path, `${lead}${JSON.stringify(EpochRecord.encode(record))}\n`);
-};
-
-/** Decodes a parsed `config.json`, throwing a message that names `source` and the bad keys. */
-export const decodeRunConfig = (value: unknown, source: string): RunConfig => {
-  const decoded = RunConfig.decode(value);
-  if (isLeft(decoded))
-    throw new Error(`${source}: invalid run config: ${describeErrors(decoded.left)}`);
-  return decoded.right;
-};
-
-/** Reads and decodes `<run-dir>/config.json`. */
-export const readRunConfig = (path: string): RunConfig => {
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`readRunConfig: cannot read ${path}: ${(e as Error).message}`);
-  }
-  return decodeRunConfig(value, path);
 };

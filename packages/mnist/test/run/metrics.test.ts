@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   appendRecord,
+  cutMetrics,
   decodeRecord,
-  decodeRunConfig,
   type EpochRecord,
   readMetricsJsonl,
-  readRunConfig,
-} from '../../src/report/records.js';
+} from '../../src/run/metrics.js';
 
 const split = (top1: number, err: number) => ({
   loss: 0.1 + err,
@@ -151,39 +150,43 @@ describe('appendRecord', () => {
   });
 });
 
-describe('RunConfig', () => {
-  const config = {
-    epochs: 30,
-    batchSize: 50,
-    lr: 0.05,
-    lambda: 0.001,
-    optimiser: 'sgd',
-    seed: 0,
-    trainSize: 60000,
-    testSize: 10000,
-    model: { layers: [{ dense: 100 }, 'relu', { dense: 10 }] },
-  };
+describe('duplicates and cutting back on resume', () => {
+  const line = (epoch: number) => `${JSON.stringify(record(epoch))}\n`;
 
-  it('accepts the hyperparameters and keeps extra keys', () => {
-    const decoded = decodeRunConfig({ ...config, note: 'extra' }, 'config.json');
-    expect(decoded).toEqual({ ...config, note: 'extra' });
+  it('refuses a file that holds an epoch twice, naming both lines', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(file, line(0) + line(1) + line(1));
+    expect(() => readMetricsJsonl(file)).toThrow(`${file}:3: epoch 1 again (first on line 2)`);
   });
 
-  it('names the source and the bad key', () => {
-    const { lr: _lr, ...noLr } = config;
-    expect(() => decodeRunConfig(noLr, 'run/config.json')).toThrow(
-      'run/config.json: invalid run config: lr: missing, expected a number',
-    );
-    expect(() => decodeRunConfig({ ...config, optimiser: 3 }, 'c.json')).toThrow(
-      /optimiser: expected a string, got 3/,
-    );
+  it('cuts to the checkpoint epoch, drops duplicates and a torn last line, and says so', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    const torn = line(3).slice(0, 40);
+    fs.writeFileSync(file, line(0) + line(1) + line(1) + line(2) + torn);
+    const dropped = cutMetrics(file, 1);
+    expect(dropped).toEqual([
+      `${file}:3: epoch 1, after the checkpoint's epoch 1`,
+      `${file}:4: epoch 2, after the checkpoint's epoch 1`,
+      `${file}:5: a torn last line (40 characters)`,
+    ]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(line(0) + line(1));
+    expect(readMetricsJsonl(file).records.map((r) => r.epoch)).toEqual([0, 1]);
   });
 
-  it('reads a file, and names it when it is not JSON', () => {
-    const file = path.join(dir, 'config.json');
-    fs.writeFileSync(file, JSON.stringify(config));
-    expect(readRunConfig(file)).toEqual(config);
-    fs.writeFileSync(file, '{');
-    expect(() => readRunConfig(file)).toThrow(`readRunConfig: cannot read ${file}`);
+  it('leaves a file that agrees with the checkpoint untouched, and -1 empties it', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(file, line(0) + line(1));
+    const before = fs.statSync(file).mtimeMs;
+    expect(cutMetrics(file, 1)).toEqual([]);
+    expect(fs.statSync(file).mtimeMs).toBe(before);
+    expect(cutMetrics(file, -1)).toHaveLength(2);
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+    expect(cutMetrics(path.join(dir, 'none.jsonl'), 3)).toEqual([]);
+  });
+
+  it('refuses to cut past a bad line in the middle (that is not a torn write)', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(file, `${line(0)}{"epoch": 1}\n${line(2)}`);
+    expect(() => cutMetrics(file, 2)).toThrow(`${file}:2: invalid record`);
   });
 });

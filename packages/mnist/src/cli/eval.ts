@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { evaluate, splitMetrics } from '../evaluate.js';
+import { epochLine } from '../progress.js';
+import { reportConfig } from '../run/config.js';
+import type { EpochRecord } from '../run/metrics.js';
+import { decodeFlags } from './flags.js';
+import { dataOptions, loadData, loadModel, printTable, summary, withSizes } from './shared.js';
+
+/** `eval`: a checkpoint's per-digit table on the data sizes it was trained with. */
+export const registerEval = (program: Command): void => {
+  dataOptions(
+    program
+      .command('eval')
+      .description(
+        'Reload a checkpoint and print the same per-digit table as training did (on the same data sizes).',
+      )
+      .requiredOption('--params <file>', "checkpoint.safetensors from a run folder (an older run's two-file .json manifest works too)")
+      .option('--train-size <n>', 'first n training samples (default: as trained)')
+      .option('--test-size <n>', 'first n test samples (default: as trained)')
+      .option('--json', 'print the metrics as JSON on stdout'),
+  ).action(async (flags) => {
+    const { model, params, meta } = loadModel(flags.params);
+    const trained = meta?.config ?? reportConfig;
+    const sizes = decodeFlags({ trainSize: flags.trainSize, testSize: flags.testSize }, trained);
+    const data = withSizes(await loadData(flags), sizes.trainSize, sizes.testSize);
+    const record: EpochRecord = {
+      epoch: meta?.epoch ?? 0,
+      seconds: 0,
+      steps: meta?.step ?? 0,
+      train: splitMetrics(evaluate(model, params, data.train)),
+      test: splitMetrics(evaluate(model, params, data.test)),
+    };
+    if (flags.json)
+      process.stdout.write(`${JSON.stringify(summary(record, { params: flags.params }))}\n`);
+    else {
+      process.stderr.write(`${epochLine(record, record.epoch)}\n`);
+      printTable(record);
+    }
+  });
+};
