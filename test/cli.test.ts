@@ -357,6 +357,14 @@ describe('mnist CLI', () => {
           ['--optimiser', 'rmsprop'],
         ],
         [
+          ['train', '--optimizer', 'rmsprop'],
+          ['--optimizer', 'rmsprop'],
+        ],
+        [
+          ['train', '--resume', dir('a'), '--lr', '0.1'],
+          ['--lr', 'cannot change'],
+        ],
+        [
           ['train', '--train-size', '70000'],
           ['--train-size', '70000'],
         ],
