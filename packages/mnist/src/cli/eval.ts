@@ -14,7 +14,10 @@ export const registerEval = (program: Command): void => {
       .description(
         'Reload a checkpoint and print the same per-digit table as training did (on the same data sizes).',
       )
-      .requiredOption('--params <file>', "checkpoint.safetensors from a run folder (an older run's two-file .json manifest works too)")
+      .requiredOption(
+        '--params <file>',
+        "checkpoint.safetensors from a run folder (an older run's two-file .json manifest works too)",
+      )
       .option('--train-size <n>', 'first n training samples (default: as trained)')
       .option('--test-size <n>', 'first n test samples (default: as trained)')
       .option('--json', 'print the metrics as JSON on stdout'),
