@@ -38,6 +38,7 @@ export {
   sum,
 } from './ops.js';
 export { add, broadcastAs, div, mul, neg, sub, unbroadcast } from './primitives/arithmetic.js';
+export { col2im, geometryArgs, im2col, type WindowGeometry } from './primitives/conv.js';
 export {
   abs,
   exp,
@@ -52,6 +53,7 @@ export {
 } from './primitives/elementwise.js';
 export { type PrimitiveName, primitives } from './primitives/index.js';
 export { matmul, matmulNT, matmulTN, transpose } from './primitives/linalg.js';
+export { maxPoolGather, maxPoolScatter } from './primitives/pool.js';
 export { sumAll, sumCols, sumRows } from './primitives/reduce.js';
 export {
   logSoftmax,
@@ -59,6 +61,8 @@ export {
   softmax,
   softmaxCrossEntropyWithTargets,
 } from './primitives/rowwise.js';
+export { maximum, pow, where } from './primitives/select.js';
+export { concatCols, reshape, sliceCols, transposeBlocks } from './primitives/shape.js';
 export {
   foldIn,
   type Key,
@@ -71,5 +75,15 @@ export {
   split,
   uniform,
 } from './random.js';
+export {
+  avgPool2d,
+  type ConvOptions,
+  conv2d,
+  convGeometry,
+  type ImageShape,
+  maxPool2d,
+  type PoolOptions,
+  poolGeometry,
+} from './spatial.js';
 export { type Input, rawOf, type Tensor, Traced } from './tape.js';
 export { type Tree, type TreePath, treeFlatten, treeMap, treeUnflatten, treeZip } from './tree.js';

@@ -42,6 +42,7 @@ import {
   transpose,
   vjp,
 } from '../src/index.js';
+import { spatialCases } from './spatial-cases.js';
 
 /** One line per op: how to call it and which inputs it takes (kept off kinks and poles). */
 interface OpCase {
@@ -114,6 +115,7 @@ export const opTable: readonly OpCase[] = [
   { name: 'softmax', f: ([x]) => softmax(x!), inputs: one({ min: -5, max: 5 }) },
   { name: 'logSoftmax', f: ([x]) => logSoftmax(x!), inputs: one({ min: -5, max: 5 }) },
   { name: 'softmaxCrossEntropy', f: ([x, y]) => softmaxCrossEntropy(x!, y!), inputs: targetsPair },
+  ...spatialCases,
 ];
 
 /** Which row of the table exercises each primitive (and its VJP): typed, so none can be missed. */
@@ -145,6 +147,17 @@ const coveredBy: Record<PrimitiveName, OpCase['name']> = {
   softmax: 'softmax',
   logSoftmax: 'logSoftmax',
   softmaxCrossEntropy: 'softmaxCrossEntropy',
+  reshape: 'reshape',
+  sliceCols: 'sliceCols',
+  concatCols: 'concatCols',
+  transposeBlocks: 'transposeBlocks',
+  maximum: 'maximum',
+  pow: 'pow',
+  where: 'where',
+  im2col: 'im2col 2x4x3, 2x2 same',
+  col2im: 'col2im 2x4x3, 2x2 same',
+  maxPoolGather: 'maxPool2d',
+  maxPoolScatter: 'maxPoolScatter',
 };
 
 it('every primitive is named by its key and has a row in the op table', () => {

@@ -1,8 +1,12 @@
 import { add, broadcastAs, div, mul, neg, sub } from './arithmetic.js';
+import { col2im, im2col } from './conv.js';
 import { abs, exp, log, relu, sigmoid, sign, sqrt, square, step, tanh } from './elementwise.js';
 import { matmul, matmulNT, matmulTN, transpose } from './linalg.js';
+import { maxPoolGather, maxPoolScatter } from './pool.js';
 import { sumAll, sumCols, sumRows } from './reduce.js';
 import { logSoftmax, logSumExp, softmax, softmaxCrossEntropyWithTargets } from './rowwise.js';
+import { maximum, pow, where } from './select.js';
+import { concatCols, reshape, sliceCols, transposeBlocks } from './shape.js';
 
 /**
  * Every primitive, keyed by its name: a duplicate name fails to compile, and the op tests are typed
@@ -36,6 +40,17 @@ export const primitives = {
   softmax,
   logSoftmax,
   softmaxCrossEntropy: softmaxCrossEntropyWithTargets,
+  reshape,
+  sliceCols,
+  concatCols,
+  transposeBlocks,
+  maximum,
+  pow,
+  where,
+  im2col,
+  col2im,
+  maxPoolGather,
+  maxPoolScatter,
 } as const;
 
 /** The name of a primitive. */

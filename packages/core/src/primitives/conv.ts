@@ -1,0 +1,186 @@
+import { alloc, type Matrix, rowsOf, shapeString } from '../matrix.js';
+import { defineOp, type Op } from '../op.js';
+import type { Tensor } from '../tape.js';
+import { checkInteger } from './shape.js';
+
+/**
+ * Where the windows of a 2-D convolution or pooling lie. A sample is one row holding C × H × W
+ * values in channel-major order (c, y, x); window (oy, ox) covers rows oy·stride − padTop + ky and
+ * columns ox·stride − padLeft + kx of every channel, for ky < kernelH, kx < kernelW. Positions in
+ * the padding read as zero (im2col) or are skipped (max pooling).
+ */
+export interface WindowGeometry {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly stride: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+}
+
+/** A geometry as the number inputs of a primitive, in the order of `WindowGeometry`'s fields. */
+export type GeometryArgs = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+/** The number inputs that carry a geometry into a primitive. */
+export const geometryArgs = (g: WindowGeometry): GeometryArgs => [
+  g.channels,
+  g.height,
+  g.width,
+  g.kernelH,
+  g.kernelW,
+  g.stride,
+  g.padTop,
+  g.padLeft,
+  g.outHeight,
+  g.outWidth,
+];
+
+/** No cotangent for any of a geometry's number inputs. */
+export const noGeometryCotangents = [
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+] as const;
+
+/** The geometry from a primitive's number inputs, checked: every window overlaps the image. */
+export const geometryOf = (op: string, args: GeometryArgs): WindowGeometry => {
+  const [channels, height, width, kernelH, kernelW, stride, padTop, padLeft, outHeight, outWidth] =
+    args;
+  const g = {
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    stride,
+    padTop,
+    padLeft,
+    outHeight,
+    outWidth,
+  };
+  for (const [name, min] of [
+    ['channels', 1],
+    ['height', 1],
+    ['width', 1],
+    ['kernelH', 1],
+    ['kernelW', 1],
+    ['stride', 1],
+    ['padTop', 0],
+    ['padLeft', 0],
+    ['outHeight', 1],
+    ['outWidth', 1],
+  ] as const)
+    checkInteger(op, name, g[name], min);
+  const overlaps = (pad: number, kernel: number, out: number, size: number) =>
+    pad < kernel && (out - 1) * stride - pad < size;
+  if (!overlaps(padTop, kernelH, outHeight, height) || !overlaps(padLeft, kernelW, outWidth, width))
+    throw new RangeError(
+      `${op}: a ${kernelH}x${kernelW} window (stride ${stride}, padding ${padTop},${padLeft}) cannot give a ${outHeight}x${outWidth} output from a ${height}x${width} image`,
+    );
+  return g;
+};
+
+/** Throws unless x holds samples of the geometry's C × H × W. */
+export const checkSamples = (op: string, x: Matrix, g: WindowGeometry): void => {
+  const size = g.channels * g.height * g.width;
+  if (x.columns !== size)
+    throw new RangeError(
+      `${op}: input is ${shapeString(x)}, expected ${size} columns (${g.channels}x${g.height}x${g.width} per sample)`,
+    );
+};
+
+/**
+ * Visits every (patch row, patch column, sample column) triple of im2col: patch row
+ * n·(outH·outW) + oy·outW + ox, column (c, ky, kx), and the input column it reads, or −1 in the
+ * padding.
+ */
+const eachPatchEntry = (
+  g: WindowGeometry,
+  samples: number,
+  visit: (patchRow: number, patchCol: number, sample: number, col: number) => void,
+): void => {
+  const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
+  const positions = g.outHeight * g.outWidth;
+  for (let n = 0; n < samples; n++)
+    for (let oy = 0; oy < g.outHeight; oy++)
+      for (let ox = 0; ox < g.outWidth; ox++) {
+        const r = n * positions + oy * g.outWidth + ox;
+        let j = 0;
+        for (let c = 0; c < channels; c++)
+          for (let ky = 0; ky < kernelH; ky++) {
+            const y = oy * stride - padTop + ky;
+            for (let kx = 0; kx < kernelW; kx++, j++) {
+              const x = ox * stride - padLeft + kx;
+              const inside = y >= 0 && y < height && x >= 0 && x < width;
+              visit(r, j, n, inside ? (c * height + y) * width + x : -1);
+            }
+          }
+      }
+};
+
+type Windowed = [Tensor, ...GeometryArgs];
+
+/**
+ * The patches of a batch of images: N × (C·H·W) → (N·outH·outW) × (C·kernelH·kernelW), one row per
+ * window position, sample-major, each row the window's values in (c, ky, kx) order.
+ */
+export const im2col: Op<Windowed> = defineOp<Windowed>({
+  name: 'im2col',
+  forward: (x, ...args) => {
+    const g = geometryOf('im2col', args);
+    checkSamples('im2col', x, g);
+    const [m, out] = alloc(x.rows * g.outHeight * g.outWidth, g.channels * g.kernelH * g.kernelW);
+    const xs = rowsOf(x);
+    eachPatchEntry(g, x.rows, (r, j, n, col) => {
+      if (col >= 0) out[r]![j] = xs[n]![col]!;
+    });
+    return m;
+  },
+  // linear, and col2im is its adjoint
+  vjp: [(ct, _out, _x, ...args) => col2im(ct, ...args), ...noGeometryCotangents],
+});
+
+/** The adjoint of im2col: each patch entry added back to the image position it came from. */
+export const col2im: Op<Windowed> = defineOp<Windowed>({
+  name: 'col2im',
+  forward: (patches, ...args) => {
+    const g = geometryOf('col2im', args);
+    const positions = g.outHeight * g.outWidth;
+    const patchSize = g.channels * g.kernelH * g.kernelW;
+    if (patches.columns !== patchSize || patches.rows % positions !== 0)
+      throw new RangeError(
+        `col2im: patches are ${shapeString(patches)}, expected a multiple of ${positions} rows and ${patchSize} columns`,
+      );
+    const samples = patches.rows / positions;
+    const [m, out] = alloc(samples, g.channels * g.height * g.width);
+    const ps = rowsOf(patches);
+    eachPatchEntry(g, samples, (r, j, n, col) => {
+      if (col >= 0) out[n]![col]! += ps[r]![j]!;
+    });
+    return m;
+  },
+  // linear, and im2col is its adjoint
+  vjp: [(ct, _out, _p, ...args) => im2col(ct, ...args), ...noGeometryCotangents],
+});
