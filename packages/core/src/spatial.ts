@@ -40,18 +40,8 @@ export const convGeometry = (
   };
   const [padTop, outHeight] = axis(height, kernelH);
   const [padLeft, outWidth] = axis(width, kernelW);
-  return geometryOf(op, [
-    channels,
-    height,
-    width,
-    kernelH,
-    kernelW,
-    stride,
-    padTop,
-    padLeft,
-    outHeight,
-    outWidth,
-  ]);
+  const args = [channels, height, width, kernelH, kernelW, stride] as const;
+  return geometryOf(op, [...args, padTop, padLeft, outHeight, outWidth]);
 };
 
 /** Options of a pooling: a square window and a stride (default: the window). */

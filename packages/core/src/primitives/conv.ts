@@ -22,46 +22,30 @@ export interface WindowGeometry {
   readonly outWidth: number;
 }
 
+type N = number;
+
 /** A geometry as the number inputs of a primitive, in the order of `WindowGeometry`'s fields. */
-export type GeometryArgs = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+export type GeometryArgs = [N, N, N, N, N, N, N, N, N, N];
 
 /** The number inputs that carry a geometry into a primitive. */
-export const geometryArgs = (g: WindowGeometry): GeometryArgs => [
-  g.channels,
-  g.height,
-  g.width,
-  g.kernelH,
-  g.kernelW,
-  g.stride,
-  g.padTop,
-  g.padLeft,
-  g.outHeight,
-  g.outWidth,
-];
+export const geometryArgs = (g: WindowGeometry): GeometryArgs => {
+  const { channels: c, height: h, width: w, kernelH: kh, kernelW: kw, stride: s } = g;
+  return [c, h, w, kh, kw, s, g.padTop, g.padLeft, g.outHeight, g.outWidth];
+};
 
+const none = null;
 /** No cotangent for any of a geometry's number inputs. */
 export const noGeometryCotangents = [
-  null,
-  null,
-  null,
-  null,
-  null,
-  null,
-  null,
-  null,
-  null,
-  null,
+  none,
+  none,
+  none,
+  none,
+  none,
+  none,
+  none,
+  none,
+  none,
+  none,
 ] as const;
 
 /** The geometry from a primitive's number inputs, checked: every window overlaps the image. */
@@ -80,19 +64,8 @@ export const geometryOf = (op: string, args: GeometryArgs): WindowGeometry => {
     outHeight,
     outWidth,
   };
-  for (const [name, min] of [
-    ['channels', 1],
-    ['height', 1],
-    ['width', 1],
-    ['kernelH', 1],
-    ['kernelW', 1],
-    ['stride', 1],
-    ['padTop', 0],
-    ['padLeft', 0],
-    ['outHeight', 1],
-    ['outWidth', 1],
-  ] as const)
-    checkInteger(op, name, g[name], min);
+  for (const [name, v] of Object.entries(g))
+    checkInteger(op, name, v, name.startsWith('pad') ? 0 : 1);
   const overlaps = (pad: number, kernel: number, out: number, size: number) =>
     pad < kernel && (out - 1) * stride - pad < size;
   if (!overlaps(padTop, kernelH, outHeight, height) || !overlaps(padLeft, kernelW, outWidth, width))
