@@ -15,9 +15,9 @@ describe('size budget', () => {
     expect(lines(join(src, 'tape.ts'))).toBeLessThanOrEqual(180);
   });
 
-  // 2 500 until the convolution, pooling and shape ops of issue 11 (about 600 lines)
-  it('all of core/src stays under 2 750 lines', () => {
+  // 2 500 until issue 11's convolution, pooling and shape ops (about 600 lines)
+  it('all of core/src stays under 3 100 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
-    expect(total).toBeLessThanOrEqual(2750);
+    expect(total).toBeLessThanOrEqual(3100);
   });
 });
