@@ -8,7 +8,7 @@
  * max-column regulariser (λ = 1e-4) on every leaf. Every timed call starts from the same
  * parameters and batch (the steps are pure), so every call does the same work.
  *
- * Run: `node --expose-gc --import tsx bench/train-step.ts [--json] [--only a,b] [--no-memory]`.
+ * Run: `node --conditions=@difftape/source --expose-gc --import tsx bench/train-step.ts [--json] [--only a,b] [--no-memory]`.
  * Without --expose-gc (e.g. `tsx bench/train-step.ts`) the script re-spawns itself with it.
  */
 import { spawnSync } from 'node:child_process';
@@ -67,7 +67,7 @@ interface Options {
   readonly memory: boolean;
 }
 
-const usage = `usage: node --expose-gc --import tsx bench/train-step.ts [--json] [--only ${Object.keys(CONTENDERS).join(',')}] [--no-memory]`;
+const usage = `usage: node --conditions=@difftape/source --expose-gc --import tsx bench/train-step.ts [--json] [--only ${Object.keys(CONTENDERS).join(',')}] [--no-memory]`;
 
 const parseArgs = (argv: readonly string[]): Options => {
   let json = false;

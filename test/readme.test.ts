@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
   add,
-  arbMatrix,
   checkGrad,
   filled,
   grad,
@@ -16,6 +15,7 @@ import {
   tanh,
   valueAndGrad,
 } from '@difftape/core';
+import { arbMatrix } from '@difftape/core/testing';
 import {
   addRegulariser,
   chain,
@@ -82,6 +82,7 @@ describe("the README's examples", () => {
       'const model = Serial(Dense(8, { init: normalInit(0.5) }), Relu, Dense(3));',
       'const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05)); // W ← W − η(∇W + λ∂R(W))',
       'const report = checkGrad(loss, params);',
+      "import { arbMatrix } from '@difftape/core/testing';",
       '  const r = checkGrad((p: Tensor) => sum(tanh(matmul(x, relu(p)))), w);',
       'const [value, g] = valueAndGrad(loss)(params); // value: a number; g: { W1, b1, W2, b2 } as matrices',
     ]) {

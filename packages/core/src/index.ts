@@ -1,12 +1,8 @@
-/** @difftape/core: a reverse-mode autodiff tape over ml-matrix. */
+/**
+ * @difftape/core: a reverse-mode autodiff tape over ml-matrix. Browser-safe: no node:* module and
+ * no test library; the fast-check arbitraries are in `@difftape/core/testing`.
+ */
 
-export {
-  type ArbMatrixOptions,
-  arbBroadcastShapes,
-  arbEntries,
-  arbMatrix,
-  arbTree,
-} from './arbitraries.js';
 export { NonFiniteError } from './finite.js';
 export {
   type GradOptions,

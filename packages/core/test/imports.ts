@@ -6,3 +6,4 @@ export * from '../src/index.js';
 /** f applied to every entry (tests only). */
 export const map = (x: Matrix, f: (v: number) => number): Matrix =>
   Matrix.from1DArray(x.rows, x.columns, x.to1DArray().map(f));
+export * from '../src/testing.js';

@@ -41,7 +41,7 @@ import {
   toFlat,
   transpose,
   vjp,
-} from '../src/index.js';
+} from './imports.js';
 import { spatialCases } from './spatial-cases.js';
 
 /** One line per op: how to call it and which inputs it takes (kept off kinks and poles). */

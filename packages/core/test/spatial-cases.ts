@@ -21,7 +21,7 @@ import {
   transposeBlocks,
   type WindowGeometry,
   where,
-} from '../src/index.js';
+} from './imports.js';
 
 /** One line per op, as in ops.test.ts: how to call it and which inputs it takes. */
 export interface SpatialCase {

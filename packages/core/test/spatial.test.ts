@@ -30,7 +30,7 @@ import {
   transposeBlocks,
   type WindowGeometry,
   where,
-} from '../src/index.js';
+} from './imports.js';
 import { distinctEntries, geometries } from './spatial-cases.js';
 
 const m = (r: number, c: number, vs: number[]) => Matrix.from1DArray(r, c, vs);

@@ -1,6 +1,4 @@
 import {
-  arbEntries,
-  arbMatrix,
   checkGrad,
   type Key,
   key,
@@ -17,6 +15,7 @@ import {
   valueAndGrad,
   vjp,
 } from '@difftape/core';
+import { arbEntries, arbMatrix } from '@difftape/core/testing';
 import {
   addRegulariser,
   applyUpdates,

@@ -18,10 +18,15 @@ export {
   exactObject,
   formatDecodeErrors,
   NonNegativeInt,
+  type NonNegativeIntBrand,
   NonNegativeNumber,
+  type NonNegativeNumberBrand,
   PositiveInt,
+  type PositiveIntBrand,
   PositiveNumber,
+  type PositiveNumberBrand,
   Probability,
+  type ProbabilityBrand,
 } from './decode.js';
 export { glorotUniform, heNormal, type Initialiser, normalInit, zeros } from './init.js';
 export { checkWidth, type Layer, type Params } from './layer.js';

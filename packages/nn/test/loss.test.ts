@@ -1,4 +1,5 @@
-import { arbEntries, checkGrad, grad, key, normal, softmax, type Tensor } from '@difftape/core';
+import { checkGrad, grad, key, normal, softmax, type Tensor } from '@difftape/core';
+import { arbEntries } from '@difftape/core/testing';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { mse, nll, softmaxCrossEntropy } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { arbEntries, arbMatrix, type Matrix } from '@difftape/core';
+import type { Matrix } from '@difftape/core';
+import { arbEntries, arbMatrix } from '@difftape/core/testing';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { l1, l1MaxColumn, l2 } from '../src/index.js';
