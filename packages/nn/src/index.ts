@@ -42,7 +42,15 @@ export {
   top1Accuracy,
 } from './metrics.js';
 export { modelFromSpec } from './model.js';
-export { adam, momentum, sgd } from './optim/alias.js';
+export {
+  type AdamWOptions,
+  adam,
+  adamw,
+  momentum,
+  type RmspropOptions,
+  rmsprop,
+  sgd,
+} from './optim/alias.js';
 export { applyUpdates, type GradientTransformation } from './optim/base.js';
 export { chain } from './optim/combine.js';
 export {
@@ -56,13 +64,19 @@ export {
 export {
   type AdamOptions,
   type AdamState,
+  addDecayedWeights,
   addRegulariser,
   type CountState,
   clipByGlobalNorm,
   type MomentumState,
+  type RmsOptions,
+  type RmsState,
+  type StddevState,
   scale,
   scaleByAdam,
   scaleByLearningRate,
+  scaleByRms,
+  scaleByStddev,
   traceMomentum,
 } from './optim/transform.js';
 export { l1, l1MaxColumn, l2, type Regulariser } from './regularisers.js';

@@ -1,4 +1,4 @@
-import { add, div, filled, type Matrix, mul, sqrt, square, treeMap } from '@difftape/core';
+import { add, div, filled, type Matrix, mul, sqrt, square, sub, treeMap } from '@difftape/core';
 import type { Params } from '../layer.js';
 import type { Regulariser } from '../regularisers.js';
 import { type GradientTransformation, zipParams } from './base.js';
@@ -139,6 +139,83 @@ export const clipByGlobalNorm = (
       });
       const norm = Math.sqrt(sq);
       return [norm > maxNorm ? scaled(g, maxNorm / norm) : g, state];
+    },
+  };
+};
+
+/** updates ← updates + λ·params (decoupled weight decay); `where` picks leaves by path (default: all). */
+export const addDecayedWeights = (
+  weightDecay: number,
+  where: (path: string) => boolean = () => true,
+): GradientTransformation<Record<string, never>> => {
+  finite('weight decay', weightDecay, 0);
+  return {
+    init: () => ({}),
+    update: (u, state, params) => [
+      zipParams(u, params, (ui, p, path) =>
+        where(path) && weightDecay !== 0 ? (add(ui, mul(p, weightDecay)) as Matrix) : ui,
+      ),
+      state,
+    ],
+  };
+};
+
+/** Options of `scaleByRms` and `scaleByStddev` (optax's defaults). */
+export interface RmsOptions {
+  /** Decay of the moving averages. Default 0.9. */
+  readonly decay?: number;
+  /** Added under the square root. Default 1e-8. */
+  readonly eps?: number;
+  /** Where the mean square starts. Default 0. */
+  readonly initialScale?: number;
+}
+
+/** State of `scaleByRms`: the moving mean of the squared gradients. */
+export interface RmsState {
+  readonly nu: Params;
+}
+
+const rmsOptions = (name: string, { decay = 0.9, eps = 1e-8, initialScale = 0 }: RmsOptions) => ({
+  decay: finite(`${name} decay`, decay, 0, 1),
+  eps: finite(`${name} eps`, eps, 0),
+  initialScale: finite(`${name} initialScale`, initialScale, 0),
+});
+
+const filledLike = (params: Params, v: number): Params =>
+  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, v)) as Params;
+
+const moment = (g: Params, prev: Params, decay: number, f: (m: Matrix) => Matrix): Params =>
+  zipParams(g, prev, (gi, pi) => add(mul(pi, decay), mul(f(gi), 1 - decay)) as Matrix);
+
+/** ν ← d ν + (1−d) g²; updates ← g / √(ν + eps) (RMSprop's scaling, as optax writes it). */
+export const scaleByRms = (options: RmsOptions = {}): GradientTransformation<RmsState> => {
+  const { decay, eps, initialScale } = rmsOptions('rmsprop', options);
+  return {
+    init: (params) => ({ nu: filledLike(params, initialScale) }),
+    update: (g, { nu }) => {
+      const v = moment(g, nu, decay, (gi) => square(gi) as Matrix);
+      return [zipParams(g, v, (gi, vi) => div(gi, sqrt(add(vi, eps))) as Matrix), { nu: v }];
+    },
+  };
+};
+
+/** State of `scaleByStddev`: moving means of the gradients and of their squares. */
+export interface StddevState {
+  readonly mu: Params;
+  readonly nu: Params;
+}
+
+/** μ ← d μ + (1−d) g, ν ← d ν + (1−d) g²; updates ← g / √(ν − μ² + eps) (centred RMSprop). */
+export const scaleByStddev = (options: RmsOptions = {}): GradientTransformation<StddevState> => {
+  const { decay, eps, initialScale } = rmsOptions('rmsprop', options);
+  return {
+    init: (params) => ({ mu: zerosLike(params), nu: filledLike(params, initialScale) }),
+    update: (g, { mu, nu }) => {
+      const m = moment(g, mu, decay, (gi) => gi);
+      const v = moment(g, nu, decay, (gi) => square(gi) as Matrix);
+      const variance = zipParams(m, v, (mi, vi) => sub(vi, square(mi)) as Matrix);
+      const u = zipParams(g, variance, (gi, si) => div(gi, sqrt(add(si, eps))) as Matrix);
+      return [u, { mu: m, nu: v }];
     },
   };
 };
