@@ -12,15 +12,21 @@ import {
 } from '@difftape/nn';
 import type { TrainConfig } from './run/config.js';
 
+/** The learning rate of a config: fixed, or decayed over the run's `epochs × stepsPerEpoch` steps. */
+export const learningRate = (
+  config: Pick<TrainConfig, 'lr' | 'epochs' | 'schedule'>,
+  stepsPerEpoch: number,
+): LearningRate =>
+  config.schedule === 'cosine'
+    ? cosineDecay(config.lr, Math.max(1, config.epochs * stepsPerEpoch))
+    : config.lr;
+
 /** The update rule of a config: L1 max-column subgradient added to the gradient, then the optimiser. */
 export const makeOptimiser = (
   config: TrainConfig,
   stepsPerEpoch: number,
 ): GradientTransformation<unknown[]> => {
-  const lr: LearningRate =
-    config.schedule === 'cosine'
-      ? cosineDecay(config.lr, Math.max(1, config.epochs * stepsPerEpoch))
-      : config.lr;
+  const lr = learningRate(config, stepsPerEpoch);
   const base =
     config.optimiser === 'sgd'
       ? sgd(lr)

@@ -182,7 +182,7 @@ const trainAndPrint = async (
   // A resumed run that had already finished trains nothing: its last record is on disk.
   const final = result.records.at(-1) ?? readMetricsJsonl(runFiles(runDir).metrics).records.at(-1)!;
   if (flags.report) {
-    const { files, warnings } = await writeReport(runDir);
+    const { files, warnings } = await writeReport(runDir, { test: data.test });
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     process.stderr.write(
       `report: ${files.filter((f) => f.endsWith('.html') || f.endsWith('.md')).join(', ')}\n`,

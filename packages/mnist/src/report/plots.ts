@@ -1,13 +1,13 @@
-import { parse, View } from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import type { EpochRecord } from '../run/metrics.js';
+import { CONFIG, EPOCH_X, render } from './vega.js';
 
-/** One rendered plot: a file-safe name, a human title, the SVG, and its Vega-Lite spec. */
+/** One rendered figure: a file-safe name, a human title, the SVG, and its Vega-Lite spec (charts only). */
 export interface Plot {
   name: string;
   title: string;
   svg: string;
-  spec: object;
+  spec?: object;
 }
 
 type Split = 'train' | 'test';
@@ -59,17 +59,6 @@ const summaryRows = (records: EpochRecord[]): SummaryRow[] =>
     })),
   );
 
-const CONFIG = {
-  font: 'Helvetica, Arial, sans-serif',
-  background: 'white',
-  padding: 12,
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridOpacity: 0.6 },
-  legend: { labelFontSize: 12, titleFontSize: 12, orient: 'right' },
-  header: { labelFontSize: 13, labelFontWeight: 'bold' },
-  title: { fontSize: 15, subtitleFontSize: 11, subtitleColor: '#555', anchor: 'start' },
-  view: { stroke: '#ccc' },
-} as const;
-
 const COLOR = {
   field: 'split',
   type: 'nominal',
@@ -77,20 +66,11 @@ const COLOR = {
   scale: { domain: ['train', 'test'], range: ['#4c78a8', '#e45756'] },
 } as const;
 
-const EPOCH_X = {
-  field: 'epoch',
-  type: 'quantitative',
-  title: 'epoch',
-  axis: { tickMinStep: 1, format: 'd' },
-  // A few pixels either side, so the first and last points are not cut by the clipped frame.
-  scale: { nice: false, padding: 8 },
-} as const;
-
 /**
  * A log scale for errors: they fall by orders of magnitude, and a linear scale would show only
  * epoch 0. Zeros have no logarithm, so they are drawn at a floor below the smallest positive value.
  */
-const logErrorScale = (values: number[]): { floor: number; hasZero: boolean } => {
+export const logErrorScale = (values: number[]): { floor: number; hasZero: boolean } => {
   const positive = values.filter((v) => v > 0);
   const smallest = positive.length > 0 ? Math.min(...positive) : 1e-4;
   // Via the string form, so the floor is exactly 1e-5 rather than 10 ** -5 = 0.000009999999999999999.
@@ -102,7 +82,7 @@ const logErrorScale = (values: number[]): { floor: number; hasZero: boolean } =>
  * A zoomed linear domain for accuracies: fitted to epochs >= 1 when there are any, since epoch 0
  * (before training) sits far below and would flatten everything after it.
  */
-const zoomedDomain = (
+export const zoomedDomain = (
   values: { epoch: number; value: number }[],
 ): { domain: [number, number]; clipsEpoch0: boolean } => {
   const trained = values.filter((v) => v.epoch >= 1);
@@ -116,11 +96,6 @@ const zoomedDomain = (
 
 const subtitleParts = (parts: (string | false)[]): string[] =>
   parts.filter((p): p is string => !!p);
-
-const render = async (spec: vl.TopLevelSpec): Promise<string> => {
-  const compiled = vl.compile(spec).spec;
-  return new View(parse(compiled), { renderer: 'none' }).toSVG();
-};
 
 /** Small multiples (5 × 2) of one per-digit metric over epochs, train against test. */
 const perDigitSpec = (rows: DigitRow[], metric: 'error' | 'accuracy'): vl.TopLevelSpec => {

@@ -1,10 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
-import { readTrainConfig, type TrainConfig } from '../run/config.js';
-import { type EpochRecord, readMetricsJsonl } from '../run/metrics.js';
+import { type Dataset, loadIdxDir, subset } from '../data.js';
+import type { TrainConfig } from '../run/config.js';
+import type { EpochRecord } from '../run/metrics.js';
+import { analyseCheckpoint, type TestAnalysis } from './analysis.js';
+import { confusionSpec } from './confusion.js';
+import { mistakesSvg } from './mistakes.js';
 import { type Plot, renderPlots } from './plots.js';
+import { svgToPng } from './png.js';
+import { readRunFolder } from './run-folder.js';
+import { learningRateRows, learningRateSpec, scheduleOf } from './schedule.js';
 import { formatReportTableMarkdown, reportTable } from './table.js';
+import { render } from './vega.js';
 
 /** What `writeReport` produced: both documents' text, every file written, and reading warnings. */
 export interface WrittenReport {
@@ -14,7 +22,14 @@ export interface WrittenReport {
   warnings: string[];
 }
 
-const escapeHtml = (s: string): string =>
+/** What `writeReport` needs beyond the run folder. */
+export interface ReportOptions {
+  /** The test set the run was measured on (default: the bundled one, cut to the config's testSize). */
+  readonly test?: Dataset;
+}
+
+/** Escapes text for HTML. */
+export const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const configRows = (config: TrainConfig | undefined): [string, string][] =>
@@ -50,14 +65,16 @@ const EPOCH_HEADER = [
   'mean test one-vs-rest error',
 ];
 
-const mdTable = (header: string[], rows: string[][], align: string[]): string =>
+/** A Markdown table. */
+export const mdTable = (header: string[], rows: string[][], align: string[]): string =>
   [
     `| ${header.join(' | ')} |`,
     `| ${align.join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
-const htmlTable = (header: string[], rows: string[][]): string =>
+/** An HTML table with escaped cells. */
+export const htmlTable = (header: string[], rows: string[][]): string =>
   [
     '<table>',
     `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
@@ -77,7 +94,7 @@ interface ReportInput {
 }
 
 /** Prefixes the SVG's ids with `name`, so several inline SVGs in one page cannot share an id. */
-const scopeIds = (svg: string, name: string): string =>
+export const scopeIds = (svg: string, name: string): string =>
   svg
     .replace(/\bid="/g, `id="${name}-`)
     .replace(/url\(#/g, `url(#${name}-`)
@@ -122,7 +139,8 @@ const markdownOf = (r: ReportInput): string => {
   ].join('\n');
 };
 
-const STYLE = `
+/** The CSS of the reports. */
+export const STYLE = `
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
@@ -131,6 +149,10 @@ th:first-child, td:first-child { text-align: left; }
 figure { margin: 1.5em 0; }
 svg { max-width: 100%; height: auto; }
 `;
+
+/** A figure of the HTML report: charts carry class `chart`; the image grid does not. */
+export const figureHtml = (p: Plot): string =>
+  `<figure id="${p.name}"${p.spec ? ' class="chart"' : ''}>\n${scopeIds(p.svg, p.name)}\n<figcaption>${escapeHtml(p.title)}</figcaption>\n</figure>`;
 
 const htmlOf = (r: ReportInput): string => {
   const table = reportTable(r.final);
@@ -155,10 +177,7 @@ const htmlOf = (r: ReportInput): string => {
     htmlTable(table.header, table.rows),
     ...table.notes.map((n) => `<p>${escapeHtml(n)}</p>`),
     '<h2>Plots</h2>',
-    ...r.plots.map(
-      (p) =>
-        `<figure id="${p.name}">\n${scopeIds(p.svg, p.name)}\n<figcaption>${escapeHtml(p.title)}</figcaption>\n</figure>`,
-    ),
+    ...r.plots.map(figureHtml),
     '<h2>Per-epoch summary</h2>',
     '<p>Epoch 0 is measured before training.</p>',
     htmlTable(EPOCH_HEADER, epochRows(r.records)),
@@ -168,42 +187,64 @@ const htmlOf = (r: ReportInput): string => {
   ].join('\n');
 };
 
-/**
- * Reads `<runDir>/metrics.jsonl` (and `config.json` when present), renders the plots, and writes
- * `plots/<name>.svg`, `report.md` and a self-contained `report.html`, each atomically.
- */
-export const writeReport = async (runDir: string): Promise<WrittenReport> => {
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) {
-    throw new Error(`writeReport: run directory ${runDir} does not exist or is not a directory`);
-  }
-  const metricsPath = path.join(runDir, 'metrics.jsonl');
-  if (!fs.existsSync(metricsPath)) {
-    throw new Error(`writeReport: ${metricsPath} is missing: has the run written any epoch yet?`);
-  }
-  const { records: unsorted, warnings } = readMetricsJsonl(metricsPath);
-  if (unsorted.length === 0) {
-    throw new Error(`writeReport: ${metricsPath} holds no complete epoch record`);
-  }
-  const records = [...unsorted].sort((a, b) => a.epoch - b.epoch);
-  const configPath = path.join(runDir, 'config.json');
-  const config = fs.existsSync(configPath) ? readTrainConfig(configPath) : undefined;
-  if (config === undefined)
-    warnings.push(`${configPath} is missing; the report shows no configuration`);
-  const plots = await renderPlots(records);
+/** The test set a run was measured on: the bundled test split cut to the config's size. */
+const defaultTestSet = (config: TrainConfig | undefined): Dataset => {
+  const test = loadIdxDir().test;
+  return subset(test, Math.min(config?.testSize ?? test.count, test.count));
+};
 
-  const plotDir = path.join(runDir, 'plots');
-  fs.mkdirSync(plotDir, { recursive: true });
-  const files: string[] = [];
-  for (const p of plots) {
-    const file = path.join(plotDir, `${p.name}.svg`);
-    writeFileAtomic(file, p.svg);
-    files.push(file);
+/** The heatmap and the mistakes grid of a test analysis. */
+const analysisPlots = async (analysis: TestAnalysis): Promise<Plot[]> => {
+  const spec = confusionSpec(analysis.confusion);
+  return [
+    { name: 'confusion', title: 'Confusion matrix (test)', spec, svg: await render(spec) },
+    { name: 'mistakes', title: 'Most confident mistakes (test)', svg: mistakesSvg(analysis) },
+  ];
+};
+
+/** Writes each figure as `<dir>/<name>.svg` and `.png`; returns the files written. */
+export const writePlotFiles = (dir: string, plots: Plot[]): string[] => {
+  fs.mkdirSync(dir, { recursive: true });
+  return plots.flatMap((p) => {
+    const svg = path.join(dir, `${p.name}.svg`);
+    const png = path.join(dir, `${p.name}.png`);
+    writeFileAtomic(svg, p.svg);
+    writeFileAtomic(png, svgToPng(p.svg));
+    return [svg, png];
+  });
+};
+
+/**
+ * Reads `<runDir>/metrics.jsonl` (and `config.json` when present), renders the plots (with the
+ * learning rate when a schedule is on, and, when the run has a checkpoint, the test set's
+ * confusion matrix and most confident mistakes), and writes `plots/<name>.svg` and `.png`,
+ * `report.md` and a self-contained `report.html`, each atomically.
+ */
+export const writeReport = async (
+  runDir: string,
+  options: ReportOptions = {},
+): Promise<WrittenReport> => {
+  const { records, final, config, warnings } = readRunFolder(runDir);
+  const plots = await renderPlots(records);
+  const schedule = scheduleOf(config);
+  if (config && schedule) {
+    const spec = learningRateSpec(learningRateRows(config, schedule, records), schedule);
+    plots.push({ name: 'learning-rate', title: 'Learning rate', spec, svg: await render(spec) });
   }
+  const checkpoint = path.join(runDir, 'checkpoint.safetensors');
+  if (fs.existsSync(checkpoint)) {
+    const test = options.test ?? defaultTestSet(config);
+    plots.push(...(await analysisPlots(analyseCheckpoint(checkpoint, test))));
+  } else {
+    warnings.push(`${checkpoint} is missing; the report has no confusion matrix or mistakes`);
+  }
+
+  const files = writePlotFiles(path.join(runDir, 'plots'), plots);
   const input: ReportInput = {
     name: path.basename(path.resolve(runDir)),
     config,
     records,
-    final: records[records.length - 1]!,
+    final,
     plots,
     warnings,
   };

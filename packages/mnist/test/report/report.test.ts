@@ -60,24 +60,37 @@ describe('writeReport', () => {
     const out = await writeReport(dir);
 
     const names = out.files.map((f) => path.relative(dir, f)).sort();
+    const charts = [
+      'digit-accuracy',
+      'digit-error',
+      'final-test-error',
+      'loss',
+      'mean-error-accuracy',
+      'top1',
+    ];
     expect(names).toEqual(
       [
-        'plots/digit-accuracy.svg',
-        'plots/digit-error.svg',
-        'plots/final-test-error.svg',
-        'plots/loss.svg',
-        'plots/mean-error-accuracy.svg',
-        'plots/top1.svg',
+        ...charts.flatMap((c) => [`plots/${c}.svg`, `plots/${c}.png`]),
         'report.html',
         'report.md',
       ].sort(),
     );
+    // Real PNGs: the signature, then an IHDR at least as wide as the SVG.
+    for (const c of charts) {
+      const png = fs.readFileSync(path.join(dir, 'plots', `${c}.png`));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      const svgWidth = Number(
+        /width="(\d+)"/.exec(fs.readFileSync(path.join(dir, 'plots', `${c}.svg`), 'utf8'))![1],
+      );
+      expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(svgWidth);
+    }
     for (const f of out.files) expect(fs.statSync(f).size).toBeGreaterThan(0);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toBe(out.markdown);
     expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toBe(out.html);
     // Atomic writes leave no temporary files behind.
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(out.warnings).toEqual([]);
+    // Without a checkpoint there is nothing to evaluate, and the report says so.
+    expect(out.warnings).toEqual([expect.stringMatching(/checkpoint\.safetensors is missing/)]);
 
     const md = out.markdown;
     expect(md).toContain(`# MNIST run report: ${path.basename(dir)}`);
@@ -110,7 +123,7 @@ describe('writeReport', () => {
   it('reports a truncated last line as a warning and still writes the report', async () => {
     writeRun([0, 1, 2].map(record), JSON.stringify(record(3)).slice(0, 30));
     const out = await writeReport(dir);
-    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings).toHaveLength(2);
     expect(out.warnings[0]).toMatch(/metrics\.jsonl:4: skipped a truncated last line/);
     expect(out.markdown).toContain('## Final metrics (epoch 2)');
     expect(out.markdown).toContain('> Warning: ');
@@ -139,5 +152,33 @@ describe('writeReport', () => {
     await expect(writeReport(dir)).rejects.toThrow(
       /config\.json: lr: expected a finite number > 0, got "fast"/,
     );
+  });
+});
+
+describe('writeReport on a trained run', () => {
+  it('adds the confusion heatmap, the mistakes grid and the learning rate of a cosine schedule', async () => {
+    const { train } = await import('../../src/train.js');
+    const { loadIdxDir } = await import('../../src/data.js');
+    const { decodeTrainConfig, reportConfig } = await import('../../src/run/config.js');
+    const data = loadIdxDir();
+    const config = decodeTrainConfig(
+      { ...reportConfig, epochs: 2, trainSize: 300, testSize: 100, schedule: 'cosine' },
+      'the test config',
+    );
+    await train(config, data, dir);
+    const out = await writeReport(dir);
+    expect(out.warnings).toEqual([]);
+    for (const name of ['confusion', 'mistakes', 'learning-rate']) {
+      expect(fs.statSync(path.join(dir, 'plots', `${name}.svg`)).size).toBeGreaterThan(0);
+      expect(fs.statSync(path.join(dir, 'plots', `${name}.png`)).size).toBeGreaterThan(0);
+      expect(out.html).toContain(`<figure id="${name}"`);
+    }
+    // The heatmap's counts add up to the test set; the grid holds one image per shown mistake.
+    const confusion = fs.readFileSync(path.join(dir, 'plots', 'confusion.svg'), 'utf8');
+    expect(confusion).toContain('100 test digits');
+    const mistakes = fs.readFileSync(path.join(dir, 'plots', 'mistakes.svg'), 'utf8');
+    expect(mistakes.match(/<image /g)!.length).toBeGreaterThan(0);
+    expect(out.html).toMatch(/<figure id="mistakes">/);
+    expect(out.html).not.toMatch(/src="/);
   });
 });
