@@ -1,14 +1,7 @@
 import type { Matrix } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
-import {
-  adam,
-  adamw,
-  applyUpdates,
-  type GradientTransformation,
-  type Params,
-  rmsprop,
-} from '../src/index.js';
-import { M } from './helpers.js';
+import { adam, adamw, type GradientTransformation, type Params, rmsprop } from '../src/index.js';
+import { M, runSteps } from './helpers.js';
 
 const p0 = (): Params => ({ W: M(1, 2, [1, -2]), b: M(1, 2, [0, 0.3]) });
 const g0 = (): Params => ({ W: M(1, 2, [0.1, -0.4]), b: M(1, 2, [1, -1]) });
@@ -16,16 +9,7 @@ const g1 = (): Params => ({ W: M(1, 2, [0.5, 0.2]), b: M(1, 2, [0.2, 0]) });
 const W = (t: Params) => (t as { W: Matrix }).W;
 const b = (t: Params) => (t as { b: Matrix }).b;
 
-const run = <S>(opt: GradientTransformation<S>, grads: Params[]) => {
-  let params = p0();
-  let state = opt.init(params);
-  for (const g of grads) {
-    const [u, s] = opt.update(g, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return params;
-};
+const run = <S>(opt: GradientTransformation<S>, grads: Params[]) => runSteps(opt, p0(), grads);
 
 describe('adamw, two steps by hand', () => {
   const [lr, b1, b2, eps, wd] = [0.01, 0.9, 0.999, 1e-8, 0.1];

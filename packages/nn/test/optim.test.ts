@@ -15,7 +15,7 @@ import {
   sgd,
   warmupCosineDecay,
 } from '../src/index.js';
-import { M } from './helpers.js';
+import { M, runSteps } from './helpers.js';
 
 const p0 = (): Params => ({ W: M(2, 2, [1, -2, 0.5, 0]), b: M(1, 2, [0, 0.3]) });
 const g0 = (): Params => ({ W: M(2, 2, [0.1, 0.2, -0.3, 0.4]), b: M(1, 2, [1, -1]) });
@@ -23,16 +23,7 @@ const g1 = (): Params => ({ W: M(2, 2, [0.5, -0.5, 0, 1]), b: M(1, 2, [0.2, 0]) 
 const W = (t: Params) => (t as { W: Matrix }).W;
 const b = (t: Params) => (t as { b: Matrix }).b;
 
-const run = <S>(opt: GradientTransformation<S>, grads: Params[]) => {
-  let params = p0();
-  let state = opt.init(params);
-  for (const g of grads) {
-    const [u, s] = opt.update(g, state, params);
-    params = applyUpdates(params, u);
-    state = s;
-  }
-  return params;
-};
+const run = <S>(opt: GradientTransformation<S>, grads: Params[]) => runSteps(opt, p0(), grads);
 
 describe('optimisers, one or two steps by hand', () => {
   it('sgd: p − lr·g', () => {

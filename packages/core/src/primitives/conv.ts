@@ -85,32 +85,36 @@ export const checkSamples = (op: string, x: Matrix, g: WindowGeometry): void => 
 };
 
 /**
- * Visits every (patch row, patch column, sample column) triple of im2col: patch row
- * n·(outH·outW) + oy·outW + ox, column (c, ky, kx), and the input column it reads, or −1 in the
- * padding.
+ * Copies between images and patches. Patch row n·(outH·outW) + oy·outW + ox, column (c, ky, kx)
+ * holds image entry (c, oy·stride − padTop + ky, ox·stride − padLeft + kx) of sample n; `toPatches`
+ * copies image → patches, else patches are added back into the image. Positions in the padding are
+ * skipped. One loop nest for both directions keeps the two primitives exact adjoints.
  */
-const eachPatchEntry = (
+const transfer = (
   g: WindowGeometry,
-  samples: number,
-  visit: (patchRow: number, patchCol: number, sample: number, col: number) => void,
+  images: readonly Float64Array[],
+  patches: readonly Float64Array[],
+  toPatches: boolean,
 ): void => {
   const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
   const positions = g.outHeight * g.outWidth;
-  for (let n = 0; n < samples; n++)
+  images.forEach((image, n) => {
     for (let oy = 0; oy < g.outHeight; oy++)
       for (let ox = 0; ox < g.outWidth; ox++) {
-        const r = n * positions + oy * g.outWidth + ox;
-        let j = 0;
+        const patch = patches[n * positions + oy * g.outWidth + ox]!;
+        const x0 = ox * stride - padLeft;
+        const [from, to] = [Math.max(0, -x0), Math.min(kernelW, width - x0)];
         for (let c = 0; c < channels; c++)
           for (let ky = 0; ky < kernelH; ky++) {
             const y = oy * stride - padTop + ky;
-            for (let kx = 0; kx < kernelW; kx++, j++) {
-              const x = ox * stride - padLeft + kx;
-              const inside = y >= 0 && y < height && x >= 0 && x < width;
-              visit(r, j, n, inside ? (c * height + y) * width + x : -1);
-            }
+            if (y < 0 || y >= height) continue;
+            const src = (c * height + y) * width + x0;
+            const dst = (c * kernelH + ky) * kernelW;
+            if (toPatches) for (let kx = from; kx < to; kx++) patch[dst + kx] = image[src + kx]!;
+            else for (let kx = from; kx < to; kx++) image[src + kx]! += patch[dst + kx]!;
           }
       }
+  });
 };
 
 type Windowed = [Tensor, ...GeometryArgs];
@@ -125,10 +129,7 @@ export const im2col: Op<Windowed> = defineOp<Windowed>({
     const g = geometryOf('im2col', args);
     checkSamples('im2col', x, g);
     const [m, out] = alloc(x.rows * g.outHeight * g.outWidth, g.channels * g.kernelH * g.kernelW);
-    const xs = rowsOf(x);
-    eachPatchEntry(g, x.rows, (r, j, n, col) => {
-      if (col >= 0) out[r]![j] = xs[n]![col]!;
-    });
+    transfer(g, rowsOf(x), out, true);
     return m;
   },
   // linear, and col2im is its adjoint
@@ -148,10 +149,7 @@ export const col2im: Op<Windowed> = defineOp<Windowed>({
       );
     const samples = patches.rows / positions;
     const [m, out] = alloc(samples, g.channels * g.height * g.width);
-    const ps = rowsOf(patches);
-    eachPatchEntry(g, samples, (r, j, n, col) => {
-      if (col >= 0) out[n]![col]! += ps[r]![j]!;
-    });
+    transfer(g, out, rowsOf(patches), false);
     return m;
   },
   // linear, and im2col is its adjoint
