@@ -4,6 +4,7 @@ import { registerEval } from './cli/eval.js';
 import { registerExportImages } from './cli/export-images.js';
 import { registerPredict } from './cli/predict.js';
 import { registerReport } from './cli/report.js';
+import { registerServe } from './cli/serve.js';
 import { UsageError } from './cli/shared.js';
 import { registerTrain } from './cli/train.js';
 
@@ -20,6 +21,7 @@ for (const register of [
   registerEval,
   registerPredict,
   registerReport,
+  registerServe,
   registerExportImages,
 ])
   register(program);

@@ -1,0 +1,21 @@
+import { key, Matrix, rawOf, softmax } from '@difftape/core';
+import { checkParamShapes, decodeCheckpoint, modelFromSpec, type Params } from '@difftape/nn';
+
+/** Ten class probabilities for 784 pixels in [0, 1]. */
+export type Classifier = (pixels: Float64Array) => number[];
+
+/**
+ * The classifier of a checkpoint's bytes, decoded with nn's codec (the same code in node and the
+ * browser); throws naming `what` when the bytes are not a checkpoint with a model spec.
+ */
+export const classifierFromBytes = (bytes: Uint8Array, what: string): Classifier => {
+  const loaded = decodeCheckpoint(bytes, { what });
+  if (!loaded.spec) throw new Error(`${what} has no model spec in its manifest`);
+  const model = modelFromSpec(loaded.spec);
+  checkParamShapes(loaded.params, model.init(key(0), 784)[0], what);
+  const params = loaded.params as Params;
+  return (pixels) => {
+    const x = Matrix.from1DArray(1, pixels.length, Array.from(pixels));
+    return (rawOf(softmax(model.apply(params, x))) as Matrix).getRow(0);
+  };
+};
