@@ -9,6 +9,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['test/package/**', '**/node_modules/**'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
