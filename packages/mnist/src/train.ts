@@ -2,10 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { foldIn, type Key, key, keyData, softmaxCrossEntropy, split } from '@difftape/core';
 import {
   batchIndices,
+  checkParamShapes,
+  type GradientTransformation,
   initTrainState,
   makeStep,
   modelFromSpec,
   type Params,
+  specParamShapes,
   type TrainState,
 } from '@difftape/nn';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
@@ -110,6 +113,14 @@ export const train = async (
   let state: TrainState<unknown[]>;
   let position: Position;
   if (resume) {
+    checkResume(
+      resume,
+      config,
+      trainSet.rows * trainSet.cols,
+      optimiser,
+      stepsPerEpoch,
+      files.checkpoint,
+    );
     ({ state, position } = resume);
   } else {
     mkdirSync(runDir, { recursive: true });
@@ -173,9 +184,45 @@ export const loadStart = (runDir: string): Start & { config: TrainConfig } => {
   const path = runFiles(runDir).checkpoint;
   const loaded = loadCheckpoint(path);
   const { epoch, stepInEpoch, step, config } = decodeCheckpointMeta(loaded.meta, path);
+  if (!Array.isArray(loaded.optimiserState)) {
+    throw new Error(`checkpoint: ${path}: holds no optimiser state, so the run cannot resume`);
+  }
   return {
-    state: { params: loaded.params as Params, optState: loaded.optimiserState as unknown[], step },
+    state: { params: loaded.params as Params, optState: loaded.optimiserState, step },
     position: { epoch, stepInEpoch },
     config,
   };
+};
+
+/**
+ * Refuses a resume whose checkpoint does not fit the run: parameters of another model, an
+ * optimiser state of another optimiser, or a position that does not add up with the step count.
+ */
+const checkResume = (
+  resume: Start,
+  config: TrainConfig,
+  inputCols: number,
+  optimiser: GradientTransformation<unknown[]>,
+  stepsPerEpoch: number,
+  path: string,
+): void => {
+  const what = `checkpoint: ${path}`;
+  const { state, position } = resume;
+  checkParamShapes(
+    state.params,
+    specParamShapes(config.model, inputCols),
+    `${what}: its parameters do not fit the run's model`,
+  );
+  checkParamShapes(
+    state.optState,
+    optimiser.init(state.params),
+    `${what}: its optimiser state does not fit the run's optimiser`,
+  );
+  const expected = position.epoch * stepsPerEpoch + position.stepInEpoch;
+  if (position.stepInEpoch >= stepsPerEpoch || state.step !== expected) {
+    throw new Error(
+      `${what}: says it stopped ${position.stepInEpoch} steps into epoch ${position.epoch + 1} ` +
+        `after ${state.step} steps in all, which does not add up with ${stepsPerEpoch} steps per epoch`,
+    );
+  }
 };

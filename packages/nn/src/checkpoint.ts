@@ -420,15 +420,16 @@ const isShape = (x: unknown): x is readonly [number, number] =>
 const shapeOf = (x: unknown): readonly [number, number] | undefined =>
   Matrix.isMatrix(x) ? [(x as Matrix).rows, (x as Matrix).columns] : isShape(x) ? x : undefined;
 
+const isScalar = (x: unknown): boolean =>
+  x === null || ['number', 'string', 'boolean', 'undefined'].includes(typeof x);
+const kindOf = (x: unknown): string => (x === null ? 'null' : typeof x);
+
 /**
  * Throws unless `params` has `expected`'s structure and shapes (leaves `[rows, cols]` or matrices,
- * on either side), naming the first leaf that differs: `what: layers.2.W: expected 100x10, got 100x9`.
+ * on either side; scalar leaves, as in optimiser states, of the same kind), naming the first leaf
+ * that differs: `what: layers.2.W: expected 100x10, got 100x9`.
  */
-export const checkParamShapes = (
-  params: Tree | Tree<readonly [number, number]> | unknown,
-  expected: Tree<readonly [number, number]> | Tree,
-  what: string,
-): void => {
+export const checkParamShapes = (params: unknown, expected: unknown, what: string): void => {
   const walk = (p: unknown, e: unknown, path: string): void => {
     const fail = (message: string): never => {
       throw new Error(`${what}: ${path === '' ? '' : `${path}: `}${message}`);
@@ -459,6 +460,9 @@ export const checkParamShapes = (
       if (missing.length > 0) fail(`missing ${quoted(missing)}`);
       if (extra.length > 0) fail(`unexpected ${quoted(extra)}`);
       for (const k of Object.keys(e).sort()) walk(have[k], e[k], joinPath(path, k));
+    } else if (isScalar(e)) {
+      if (!isScalar(p) || kindOf(p) !== kindOf(e))
+        fail(`expected ${describeValue(e)}, got ${describe(p)}`);
     } else {
       throw new TypeError(
         `${what}: ${path}: the expected tree has a leaf that is not a shape: ${describe(e)}`,

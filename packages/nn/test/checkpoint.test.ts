@@ -451,6 +451,19 @@ describe('checkParamShapes', () => {
       new Error('x: expected 1x2, got 1x1'),
     );
   });
+
+  it('compares scalar leaves (optimiser counts, names) by kind', () => {
+    const state = [{ count: 0, mu: m([[0]]), name: 'adam', nu: null }];
+    expect(() =>
+      checkParamShapes([{ count: 7, mu: m([[3]]), name: 'x', nu: null }], state, 's'),
+    ).not.toThrow();
+    expect(() =>
+      checkParamShapes([{ count: 'NaN', mu: m([[3]]), name: 'x', nu: null }], state, 's'),
+    ).toThrow(new Error('s: 0.count: expected a number, got a string'));
+    expect(() => checkParamShapes([{ count: 1, mu: 1, name: 'x', nu: null }], state, 's')).toThrow(
+      new Error('s: 0.mu: expected a 1x1 matrix, got a number'),
+    );
+  });
 });
 
 test.prop([fc.integer({ min: 1, max: 50 })], { numRuns: 10 })(
