@@ -3,16 +3,37 @@ import type { Matrix } from './matrix.js';
 
 /** The `checkFinite` mode: name the first op, and its tape index, to make a NaN or ±Infinity. */
 
-/** Thrown by `checkFinite` mode: names the op and its tape index. */
+/** Where in a model a non-finite value appeared: a layer's index in its `Serial` and its name. */
+export interface LayerSite {
+  readonly index: number;
+  readonly name: string;
+}
+
+/** Thrown by `checkFinite` mode: names the op, its tape index, the bad value and (when known) the layer. */
 export class NonFiniteError extends Error {
   constructor(
     message: string,
     readonly op: string,
     readonly tapeIndex: number,
     readonly pass: 'forward' | 'backward',
+    readonly value: number,
+    readonly layer?: LayerSite,
   ) {
     super(message);
     this.name = 'NonFiniteError';
+  }
+
+  /** The same error, placed in `layer` (the innermost layer that knows it wins). */
+  inLayer(layer: LayerSite): NonFiniteError {
+    if (this.layer) return this;
+    return new NonFiniteError(
+      `${this.message} in layer ${layer.index} (${layer.name})`,
+      this.op,
+      this.tapeIndex,
+      this.pass,
+      this.value,
+      layer,
+    );
   }
 }
 
@@ -30,6 +51,7 @@ export const checkForward = (op: string, index: number, out: Matrix): void => {
       op,
       index,
       'forward',
+      bad[2],
     );
   }
 };
@@ -43,6 +65,7 @@ export const checkBackward = (op: string, index: number, input: number, ct: Matr
       op,
       index,
       'backward',
+      bad[2],
     );
   }
 };

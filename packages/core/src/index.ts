@@ -3,7 +3,7 @@
  * no test library; the fast-check arbitraries are in `@difftape/core/testing`.
  */
 
-export { NonFiniteError } from './finite.js';
+export { type LayerSite, NonFiniteError } from './finite.js';
 export {
   type GradOptions,
   type Grads,

@@ -1,5 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { foldIn, type Key, key, keyData, softmaxCrossEntropy, split } from '@difftape/core';
+import {
+  foldIn,
+  type Key,
+  key,
+  keyData,
+  NonFiniteError,
+  softmaxCrossEntropy,
+  split,
+} from '@difftape/core';
 import {
   batchIndices,
   checkParamShapes,
@@ -14,6 +22,7 @@ import {
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
 import { gatherShiftedBatch } from './augment.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
+import { DivergedError, describeNonFinite, diagnose, firstNonFiniteLeaf } from './diverged.js';
 import { evaluate, splitMetrics } from './evaluate.js';
 import { makeOptimiser } from './optimiser.js';
 import { encodeTrainConfig, type TrainConfig } from './run/config.js';
@@ -28,6 +37,12 @@ export interface TrainHooks {
   readonly onEpochEnd?: (record: EpochRecord) => void;
   /** Polled between steps: true stops the run after saving a checkpoint it can resume from. */
   readonly shouldStop?: () => boolean;
+}
+
+/** How to train, beyond the config (nothing here changes the result). */
+export interface TrainOptions {
+  /** Run core's checkFinite on every step (slower), not only to explain a non-finite loss. */
+  readonly checkFinite?: boolean;
 }
 
 /** Where a run stopped: a finished epoch count and steps into the next one. */
@@ -61,7 +76,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
  * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
- * exactly where it was: the result is bit-identical to an uninterrupted run.
+ * exactly where it was: the result is bit-identical to an uninterrupted run. A NaN or ±Infinity
+ * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
+ * the run folder keeps its last good checkpoint.
  */
 export const train = async (
   config: TrainConfig,
@@ -69,6 +86,7 @@ export const train = async (
   runDir: string,
   hooks: TrainHooks = {},
   resume?: Start,
+  options: TrainOptions = {},
 ): Promise<TrainResult> => {
   const files = runFiles(runDir);
   const trainSet = subset(data.train, config.trainSize);
@@ -81,7 +99,10 @@ export const train = async (
       `batch size ${config.batchSize} is larger than the ${trainSet.count} training samples`,
     );
   const optimiser = makeOptimiser(config, stepsPerEpoch);
-  const step = makeStep(model, softmaxCrossEntropy, optimiser);
+  const step = makeStep(model, softmaxCrossEntropy, optimiser, {
+    checkFinite: options.checkFinite === true,
+  });
+  const checkedStep = makeStep(model, softmaxCrossEntropy, optimiser, { checkFinite: true });
   const records: EpochRecord[] = [];
 
   const measure = (epoch: number, seconds: number, steps: number, params: Params): EpochRecord => {
@@ -146,10 +167,22 @@ export const train = async (
             config.shift,
           )
         : gatherBatch(trainSet, indices);
-      const [next, stats] = step(state, {
-        x,
-        y: gatherLabels(trainSet, indices),
-      });
+      const batch = { x, y: gatherLabels(trainSet, indices) };
+      const site = { step: state.step + 1, epoch };
+      let next: TrainState<unknown[]>;
+      let stats: { loss: number };
+      try {
+        [next, stats] = step(state, batch);
+      } catch (e) {
+        if (e instanceof NonFiniteError)
+          throw new DivergedError(`step ${site.step} (epoch ${epoch}): ${describeNonFinite(e)}`);
+        throw e;
+      }
+      // Every step: a NaN caught here names its op; caught at the epoch's end it names nothing.
+      if (!Number.isFinite(stats.loss) || firstNonFiniteLeaf(next.params) !== undefined) {
+        const before = state;
+        throw diagnose(site, () => checkedStep(before, batch), stats.loss, next.params);
+      }
       state = next;
       hooks.onStep?.(epoch, s + 1, stats.loss);
       if (s % 25 === 24) await yieldToEventLoop(); // lets a Ctrl-C handler run

@@ -98,5 +98,6 @@ export {
   initTrainState,
   type Loss,
   makeStep,
+  type StepOptions,
   type TrainState,
 } from './train.js';

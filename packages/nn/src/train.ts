@@ -30,6 +30,15 @@ export const initTrainState = <S>(
   step: 0,
 });
 
+/** Options of `makeStep`. */
+export interface StepOptions {
+  /**
+   * Check every op's output and cotangent (core's `checkFinite`): a `NonFiniteError` names the first
+   * op, and the layer when the model is a `Serial`, to make a NaN or ±Infinity. Slower; off by default.
+   */
+  readonly checkFinite?: boolean;
+}
+
 /**
  * A pure training step: loss and gradient on the batch, the optimiser's updates, new parameters.
  * Returns the next state and the batch loss (before the update).
@@ -38,11 +47,14 @@ export const makeStep = <S, Y = ArrayLike<number>>(
   model: Layer,
   loss: Loss<Y>,
   optimiser: GradientTransformation<S>,
+  options: StepOptions = {},
 ) => {
+  const gradOptions = { checkFinite: options.checkFinite === true };
   return (state: TrainState<S>, batch: Batch<Y>): [TrainState<S>, { loss: number }] => {
-    const [value, grads] = valueAndGrad((p: Params) => loss(model.apply(p, batch.x), batch.y))(
-      state.params,
-    );
+    const [value, grads] = valueAndGrad(
+      (p: Params) => loss(model.apply(p, batch.x), batch.y),
+      gradOptions,
+    )(state.params);
     const [updates, optState] = optimiser.update(grads as Params, state.optState, state.params);
     return [
       { params: applyUpdates(state.params, updates), optState, step: state.step + 1 },

@@ -1,4 +1,11 @@
-import { key, Matrix, normal, softmaxCrossEntropy } from '@difftape/core';
+import {
+  key,
+  Matrix,
+  NonFiniteError,
+  normal,
+  softmaxCrossEntropy,
+  treeMap,
+} from '@difftape/core';
 import { describe, expect, it } from 'vitest';
 import { batchIndices, Dense, initTrainState, makeStep, Relu, Serial, sgd } from '../src/index.js';
 
@@ -56,5 +63,45 @@ describe('makeStep', () => {
     const b = step(step(s0, { x, y })[0], { x, y })[0];
     expect(JSON.stringify(a.params)).toBe(JSON.stringify(b.params));
     expect(a.params).not.toBeInstanceOf(Matrix);
+  });
+});
+
+describe('makeStep with checkFinite', () => {
+  const model = Serial(Dense(3), Relu, Dense(2));
+  const optimiser = sgd(0.1);
+  const batch = { x: normal(key(1), 4, 5, 1), y: [0, 1, 1, 0] };
+  /** The fresh state with one -Infinity in the last Dense layer's weights. */
+  const poisoned = () => {
+    const state = initTrainState(model.init(key(0), 5)[0], optimiser);
+    const params = treeMap(state.params, (m: Matrix, path) => {
+      if (path !== '2.W') return m;
+      const bad = m.clone();
+      bad.set(1, 0, Number.NEGATIVE_INFINITY);
+      return bad;
+    });
+    return { ...state, params };
+  };
+
+  it('names the op and the Serial layer that first made a non-finite value', () => {
+    const step = makeStep(model, softmaxCrossEntropy, optimiser, { checkFinite: true });
+    let caught: unknown;
+    try {
+      step(poisoned(), batch);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(NonFiniteError);
+    const e = caught as NonFiniteError;
+    expect(e.layer).toEqual({ index: 2, name: expect.stringMatching(/Dense/) });
+    expect(e.op).toBe('matmul');
+    expect(e.pass).toBe('forward');
+    expect(Number.isFinite(e.value)).toBe(false);
+    expect(e.message).toMatch(/'matmul'.*in layer 2 \(Dense/);
+  });
+
+  it('is off by default: the step runs and returns the non-finite loss', () => {
+    const step = makeStep(model, softmaxCrossEntropy, optimiser);
+    const [, stats] = step(poisoned(), batch);
+    expect(Number.isFinite(stats.loss)).toBe(false);
   });
 });

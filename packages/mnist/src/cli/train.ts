@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import type { Command } from 'commander';
+import { DivergedError } from '../diverged.js';
 import { progressHooks } from '../progress.js';
 import { writeReport } from '../report/report.js';
 import {
@@ -118,6 +119,10 @@ export const registerTrain = (program: Command): void => {
         '--resume <run-dir>',
         'continue a stopped run from its checkpoint (--epochs N extends it; other training flags are refused)',
       )
+      .option(
+        '--check-finite',
+        'check every op of every step for NaN/Infinity (slower; a non-finite loss is always caught and explained)',
+      )
       .option('--no-report', 'skip writing report.md/report.html and plots at the end')
       .option('--json', 'print the final metrics as JSON on stdout'),
   ).action(async (flags) => {
@@ -145,7 +150,7 @@ const trainAndPrint = async (
   config: TrainConfig,
   data: Awaited<ReturnType<typeof loadData>>,
   start: Start | undefined,
-  flags: { report: boolean; json?: boolean },
+  flags: { report: boolean; json?: boolean; checkFinite?: boolean },
 ): Promise<void> => {
   const progress = progressHooks(config.epochs);
   let stopping = false;
@@ -163,14 +168,21 @@ const trainAndPrint = async (
     process.stderr.write(
       `resuming after epoch ${start.position.epoch}, step ${start.position.stepInEpoch}\n`,
     );
-  const result = await train(
-    config,
-    data,
-    runDir,
-    { ...progress, shouldStop: () => stopping },
-    start,
-  );
-  process.off('SIGINT', onSigint);
+  let result: Awaited<ReturnType<typeof train>>;
+  try {
+    result = await train(config, data, runDir, { ...progress, shouldStop: () => stopping }, start, {
+      checkFinite: flags.checkFinite === true,
+    });
+  } catch (e) {
+    progress.stop();
+    if (!(e instanceof DivergedError)) throw e;
+    const kept = existsSync(runFiles(runDir).checkpoint)
+      ? `the last good checkpoint is kept in ${runFiles(runDir).checkpoint}`
+      : 'no checkpoint was saved';
+    throw new DivergedError(`${e.message}; ${kept}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   if (result.interrupted) {
     const { epoch, stepInEpoch } = result.interrupted;
     process.stderr.write(

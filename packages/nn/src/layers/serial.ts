@@ -1,12 +1,20 @@
-import { type Key, NonFiniteError, split, type Tensor, type Tree } from '@difftape/core';
+import {
+  type Key,
+  type LayerSite,
+  NonFiniteError,
+  split,
+  type Tensor,
+  type Tree,
+} from '@difftape/core';
 import type { Layer, Params } from '../layer.js';
 
-/** Prefixes an error from inside a layer with where that layer sits. */
-const within = <T>(where: string, f: () => T): T => {
+/** Prefixes an error from inside a layer with where that layer sits; places a NonFiniteError in it. */
+const within = <T>(where: string, f: () => T, site?: LayerSite): T => {
   try {
     return f();
   } catch (e) {
-    if (!(e instanceof Error) || e instanceof NonFiniteError) throw e;
+    if (e instanceof NonFiniteError) throw site ? e.inLayer(site) : e;
+    if (!(e instanceof Error)) throw e;
     const Kind = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
     throw new Kind(`${where}: ${e.message}`, { cause: e });
   }
@@ -39,7 +47,11 @@ export const Serial = (...layers: Layer[]): Layer => {
         );
       }
       return layers.reduce<Tensor>(
-        (h, layer, i) => within(`Serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h)),
+        (h, layer, i) =>
+          within(`Serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h), {
+            index: i,
+            name: layer.name,
+          }),
         x,
       );
     },
