@@ -32,6 +32,8 @@ export interface CliResult {
 export interface CliOptions {
   /** Kill the process group (SIGKILL) after this many ms; the result then has signal 'SIGKILL'. */
   readonly timeoutMs?: number;
+  /** Extra environment variables (e.g. NODE_OPTIONS for a preload). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running CLI process: its output so far, a way to wait for a line, and its end. */
@@ -61,6 +63,7 @@ export const startCli = (args: readonly string[], options: CliOptions = {}): Run
       PATH: `${BIN}:${process.env.PATH ?? ''}`,
       FORCE_COLOR: '0',
       DIFFTAPE_DEBUG: '',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,11 +1,4 @@
-import {
-  key,
-  Matrix,
-  NonFiniteError,
-  normal,
-  softmaxCrossEntropy,
-  treeMap,
-} from '@difftape/core';
+import { key, Matrix, NonFiniteError, normal, softmaxCrossEntropy, treeMap } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
 import { batchIndices, Dense, initTrainState, makeStep, Relu, Serial, sgd } from '../src/index.js';
 

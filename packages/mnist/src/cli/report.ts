@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { writeComparison } from '../report/compare.js';
-import { writeReport } from '../report/report.js';
 import { runFiles } from '../run/files.js';
 import { readMetricsJsonl } from '../run/metrics.js';
 import { fail, printTable } from './shared.js';
@@ -23,6 +21,9 @@ export const registerReport = (program: Command): void => {
           fail(`${dir} is not a run folder (no metrics.jsonl)`);
       if (flags.out === undefined && runDirs.length > 1)
         fail(`comparing ${runDirs.length} runs needs --out <dir> for the comparison report`);
+      // Loaded on demand: vega is most of the CLI's start-up time.
+      const { writeReport } = await import('../report/report.js');
+      const { writeComparison } = await import('../report/compare.js');
       const { files, warnings } =
         flags.out === undefined
           ? await writeReport(runDirs[0]!)

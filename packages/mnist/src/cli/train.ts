@@ -4,7 +4,6 @@ import { writeFileAtomic } from '@difftape/nn/node';
 import type { Command } from 'commander';
 import { DivergedError } from '../diverged.js';
 import { progressHooks } from '../progress.js';
-import { writeReport } from '../report/report.js';
 import {
   encodeTrainConfig,
   readTrainConfig,
@@ -82,14 +81,20 @@ const planResume = (runDir: string, flags: Record<string, unknown>): Plan => {
   };
 };
 
+/**
+ * What a start killed before writing config.json leaves: its lock and temp files. A folder holding
+ * only those may be started again (the lock refuses if its process still runs).
+ */
+const isLeftover = (name: string, runDir: string): boolean =>
+  name === basename(runFiles(runDir).lock) || /^\..+\.\d+\.\d+\.tmp$/.test(name);
+
 /** A fresh run into `--out` (or runs/<timestamp>), which must be empty or new. */
 const planFresh = (flags: Record<string, unknown>): Plan => {
   const config = decodeFlags(flags, reportConfig);
   const out = flags.out;
   if (out === '') fail('--out: expected a folder name, got an empty string');
   const runDir = typeof out === 'string' ? out : join('runs', timestamp());
-  const lockName = basename(runFiles(runDir).lock);
-  if (existsSync(runDir) && readdirSync(runDir).some((f) => f !== lockName))
+  if (existsSync(runDir) && readdirSync(runDir).some((f) => !isLeftover(f, runDir)))
     fail(`--out: ${runDir} is not empty; pick another folder or --resume it`);
   return {
     runDir,
@@ -194,6 +199,8 @@ const trainAndPrint = async (
   // A resumed run that had already finished trains nothing: its last record is on disk.
   const final = result.records.at(-1) ?? readMetricsJsonl(runFiles(runDir).metrics).records.at(-1)!;
   if (flags.report) {
+    // Loaded on demand: vega is most of the CLI's start-up time.
+    const { writeReport } = await import('../report/report.js');
     const { files, warnings } = await writeReport(runDir, { test: data.test });
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     process.stderr.write(
