@@ -1,0 +1,81 @@
+/**
+ * The CLI's reliability cases end to end: a diverging run stops at its step naming op and layer,
+ * a locked run folder refuses a second training, and `--resume --epochs N` extends a run to what
+ * an N-epoch run gives, bit for bit.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { describeResult, runCli, tempDir } from './helpers/run-cli.js';
+
+const TIMEOUT = 120_000;
+const SMALL = ['--train-size', '100', '--test-size', '20', '--batch-size', '20', '--no-report'];
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const dir = (name: string) => join(tmp.dir, name);
+
+describe('reliability', () => {
+  test(
+    'a non-finite step stops the run there, names the step, op and layer, keeps the checkpoint',
+    async () => {
+      const args = ['train', ...SMALL, '--epochs', '2', '--lr', '1e300', '--out', dir('nan')];
+      const r = await runCli(args, { timeoutMs: TIMEOUT });
+      expect(r.code, describeResult(args, r)).toBe(1);
+      const last = r.stderr.trim().split('\n').at(-1)!;
+      expect(last).toMatch(
+        /^error: step \d+ \(epoch 1\): 'matmul' in layer \d \(Dense\(\d+\)\) produced (NaN|-?Infinity); the last good checkpoint is kept in .*checkpoint\.safetensors$/,
+      );
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      // The epoch-0 checkpoint is intact and evaluates.
+      const e = await runCli(['eval', '--params', join(dir('nan'), 'checkpoint.safetensors')], {
+        timeoutMs: TIMEOUT,
+      });
+      expect(e.code, describeResult(['eval'], e)).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a run folder held by a live process refuses a second training, naming the pid',
+    async () => {
+      const run = ['train', ...SMALL, '--epochs', '1', '--out', dir('locked')];
+      expect((await runCli(run, { timeoutMs: TIMEOUT })).code).toBe(0);
+      // This test process stands in for a training that still runs.
+      writeFileSync(join(dir('locked'), 'train.lock'), `${process.pid}\n`);
+      const args = ['train', '--resume', dir('locked'), '--epochs', '2'];
+      const r = await runCli(args, { timeoutMs: TIMEOUT });
+      expect(r.code, describeResult(args, r)).toBe(2);
+      expect(r.stderr).toContain(`is in use: process ${process.pid} is training into it`);
+      expect(readFileSync(join(dir('locked'), 'config.json'), 'utf8')).toContain('"epochs": 1');
+    },
+    TIMEOUT,
+  );
+
+  test(
+    '--resume --epochs N extends a finished run to what an N-epoch run gives, bit for bit',
+    async () => {
+      const [short, long] = await Promise.all([
+        runCli(['train', ...SMALL, '--epochs', '1', '--out', dir('short')], { timeoutMs: TIMEOUT }),
+        runCli(['train', ...SMALL, '--epochs', '2', '--out', dir('long')], { timeoutMs: TIMEOUT }),
+      ]);
+      expect(short.code).toBe(0);
+      expect(long.code).toBe(0);
+      const args = ['train', '--resume', dir('short'), '--epochs', '2', '--no-report'];
+      const r = await runCli(args, { timeoutMs: TIMEOUT });
+      expect(r.code, describeResult(args, r)).toBe(0);
+      const bytes = (d: string) => readFileSync(join(d, 'checkpoint.safetensors'));
+      expect(bytes(dir('short')).equals(bytes(dir('long')))).toBe(true);
+      const epochs = (d: string) =>
+        readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+      expect(epochs(dir('short'))).toEqual([0, 1, 2]);
+      const shrink = await runCli(['train', '--resume', dir('short'), '--epochs', '1'], {
+        timeoutMs: TIMEOUT,
+      });
+      expect(shrink.stderr).toContain('has already trained 2 epochs');
+    },
+    TIMEOUT,
+  );
+});
