@@ -12,12 +12,8 @@
  * Without --expose-gc (e.g. `tsx bench/train-step.ts`) the script re-spawns itself with it.
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type * as TF from '@tensorflow/tfjs-core';
 import {
-  fromFlat,
   key,
   type Matrix,
   rowsOf,
@@ -25,21 +21,19 @@ import {
   split,
   toFlat,
   valueAndGrad,
-} from '../packages/core/src/index.js';
-import { gatherBatch, gatherLabels, loadIdxDir } from '../packages/mnist/src/data.js';
-import { makeOptimiser } from '../packages/mnist/src/optimiser.js';
-import { reportConfig } from '../packages/mnist/src/run/config.js';
+} from '@difftape/core';
 import {
-  batchIndices,
-  initTrainState,
-  makeStep,
-  modelFromSpec,
-  type Params,
-} from '../packages/nn/src/index.js';
+  gatherBatch,
+  gatherLabels,
+  loadIdxDir,
+  makeOptimiser,
+  reportConfig,
+} from '@difftape/mnist';
+import { batchIndices, initTrainState, makeStep, modelFromSpec, type Params } from '@difftape/nn';
 import { baselineStep, type DenseLayer, mlpLossAndGrad } from './baseline.js';
+import { type MemoryRun, type MemorySample, memoryRun } from './memory.js';
+import { fromTf, loadTf, oneHotTf, type Tf, type TfParams, tfjsWorkload, toTf } from './tfjs.js';
 import { type Contender, compareInterleaved } from './timing.js';
-
-type Tf = typeof TF;
 
 /** The contenders, by the name `--only` takes. */
 const CONTENDERS = {
@@ -120,183 +114,6 @@ const maxAbsDiff = (xs: readonly DenseLayer[], ys: readonly DenseLayer[]): numbe
 /** The largest |x| over a list of layers. */
 const maxAbs = (xs: readonly DenseLayer[]): number =>
   Math.max(...xs.flatMap(({ W, b }) => [W, b].map((m) => Math.max(...toFlat(m).map(Math.abs)))));
-
-/** Loads tfjs-core, its gradients and the CPU backend, and selects it. */
-const loadTf = async (): Promise<Tf> => {
-  const tf: Tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
-  // tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs union package does that);
-  // its ESM dist file does, into tfjs's global registry. Required, so './gradients' resolves to
-  // gradients.js rather than the directory of the same name.
-  createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  tf.env().set('PROD', true); // silences the "install tfjs-node" banner; no effect on kernels
-  await tf.setBackend('cpu');
-  return tf;
-};
-
-/** tfjs parameters: W1, b1, W2, b2, W3, b3 as float32 tensors (biases 1 × n). */
-type TfParams = TF.Tensor2D[];
-
-const toTf = (tf: Tf, m: Matrix): TF.Tensor2D =>
-  tf.tensor2d(Float32Array.from(toFlat(m)), [m.rows, m.columns]);
-
-/** Class labels as a float32 one-hot tensor (10 classes). */
-const oneHotTf = (tf: Tf, labels: readonly number[]): TF.Tensor =>
-  tf.cast(tf.oneHot(tf.tensor1d([...labels], 'int32'), 10), 'float32');
-
-/** tfjs tensors W1, b1, W2, b2, ... back as float64 layers. */
-const fromTf = (ts: readonly TF.Tensor[]): DenseLayer[] => {
-  const matrix = (t: TF.Tensor) => fromFlat(t.shape[0]!, t.shape[1]!, t.dataSync());
-  return Array.from({ length: ts.length / 2 }, (_, l) => ({
-    W: matrix(ts[2 * l]!),
-    b: matrix(ts[2 * l + 1]!),
-  }));
-};
-
-/** The same model, loss and step in tfjs, on float32 copies of the data. */
-const tfjsWorkload = (tf: Tf, x: Matrix, labels: readonly number[]) => {
-  const xt = toTf(tf, x);
-  const yt = oneHotTf(tf, labels);
-  const lossOf =
-    (xb: TF.Tensor2D, yb: TF.Tensor) =>
-    (...ps: TF.Tensor[]) => {
-      let h: TF.Tensor = xb;
-      for (let l = 0; l < ps.length; l += 2) {
-        const z = tf.add(tf.matMul(h as TF.Tensor2D, ps[l] as TF.Tensor2D), ps[l + 1]!);
-        h = l + 2 < ps.length ? tf.relu(z) : z;
-      }
-      return tf.losses.softmaxCrossEntropy(yb, h) as TF.Scalar;
-    };
-  /** L1 max-column subgradient: sign(W) in the column of largest Σ|W| (first on ties), sign(b). */
-  const subgradient = (p: TF.Tensor2D): TF.Tensor =>
-    p.shape[0] === 1
-      ? tf.sign(p)
-      : tf.mul(tf.sign(p), tf.oneHot(tf.argMax(tf.sum(tf.abs(p), 0)), p.shape[1]));
-  const { lr, lambda } = reportConfig;
-  /** New parameters and the loss; call inside tf.tidy. */
-  const step = (ps: TfParams, xb = xt, yb: TF.Tensor = yt): [TfParams, TF.Scalar] => {
-    const { value, grads } = tf.valueAndGrads(lossOf(xb, yb))(ps);
-    const next = ps.map((p, i) =>
-      tf.sub(p, tf.mul(lr, tf.add(grads[i]!, tf.mul(lambda, subgradient(p))))),
-    ) as TfParams;
-    return [next, value as TF.Scalar];
-  };
-  const gradOnly = (ps: TfParams): [TF.Tensor[], TF.Scalar] => {
-    const { value, grads } = tf.valueAndGrads(lossOf(xt, yt))(ps);
-    return [grads, value as TF.Scalar];
-  };
-  return { step, gradOnly };
-};
-
-/** Memory at one point, in MB. */
-interface MemorySample {
-  readonly heapUsedMB: number;
-  readonly rssMB: number;
-  /** Typed-array storage (matrix rows), outside the JS heap. */
-  readonly arrayBuffersMB: number;
-}
-
-const sampleMemory = (): MemorySample => {
-  const m = process.memoryUsage();
-  const mb = (b: number) => b / 2 ** 20;
-  return {
-    heapUsedMB: mb(m.heapUsed),
-    rssMB: mb(m.rss),
-    arrayBuffersMB: mb(m.arrayBuffers),
-  };
-};
-
-const forceGc = (): boolean => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') return false;
-  gc();
-  gc();
-  return true;
-};
-
-/** Total GC pause time over a span, from V8's gc performance entries. */
-const gcTimer = () => {
-  let ms = 0;
-  let count = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      ms += e.duration;
-      count++;
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  return {
-    /** Stops observing; waits a tick so buffered entries are delivered first. */
-    stop: async (): Promise<{ gcMs: number; gcCount: number }> => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      observer.disconnect();
-      return { gcMs: ms, gcCount: count };
-    },
-  };
-};
-
-/** What a chained run of steps did to memory. */
-interface MemoryRun {
-  readonly steps: number;
-  readonly seconds: number;
-  readonly firstLoss: number;
-  readonly lastLoss: number;
-  readonly forcedGc: boolean;
-  /** After a forced GC (when available), before the first step. */
-  readonly before: MemorySample;
-  /** The largest reading over samples every 25 steps, without forcing GC. */
-  readonly peak: MemorySample;
-  /** After a forced GC (when available), after the last step. */
-  readonly after: MemorySample;
-  readonly gcMs: number;
-  readonly gcCount: number;
-  /** tfjs only: live tensors before and after. */
-  readonly tensorsBefore?: number;
-  readonly tensorsAfter?: number;
-}
-
-/** Runs `steps` chained steps (`step(i)` returns the loss), sampling memory around and during. */
-const memoryRun = async (
-  steps: number,
-  step: (i: number) => number,
-  tensors?: () => number,
-): Promise<MemoryRun> => {
-  const forcedGc = forceGc();
-  const before = sampleMemory();
-  const tensorsBefore = tensors?.();
-  const peak = { ...before };
-  const timer = gcTimer();
-  const start = performance.now();
-  let firstLoss = Number.NaN;
-  let lastLoss = Number.NaN;
-  for (let i = 0; i < steps; i++) {
-    lastLoss = step(i);
-    if (i === 0) firstLoss = lastLoss;
-    if (i % 25 === 24) {
-      const s = sampleMemory();
-      peak.heapUsedMB = Math.max(peak.heapUsedMB, s.heapUsedMB);
-      peak.rssMB = Math.max(peak.rssMB, s.rssMB);
-      peak.arrayBuffersMB = Math.max(peak.arrayBuffersMB, s.arrayBuffersMB);
-    }
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const { gcMs, gcCount } = await timer.stop();
-  forceGc();
-  const after = sampleMemory();
-  return {
-    steps,
-    seconds,
-    firstLoss,
-    lastLoss,
-    forcedGc,
-    before,
-    peak,
-    after,
-    gcMs,
-    gcCount,
-    ...(tensors && { tensorsBefore, tensorsAfter: tensors() }),
-  };
-};
 
 /** One row of the timing table. */
 interface StepResult {
@@ -499,7 +316,7 @@ const main = async (): Promise<void> => {
   add('baseline-grad', () => mlpLossAndGrad(w.layers, w.x, w.labels));
 
   // tfjs is loaded only when asked for, so a profile of `--only difftape` holds none of it.
-  const tf = has('tfjs') || has('tfjs-grad') ? await loadTf() : undefined;
+  const tf = has('tfjs') || has('tfjs-grad') ? await loadTf('cpu') : undefined;
   const tfw = tf && tfjsWorkload(tf, w.x, w.labels);
   const tfParams: TfParams = tf ? w.layers.flatMap(({ W, b }) => [toTf(tf, W), toTf(tf, b)]) : [];
   if (tf && tfw) {
