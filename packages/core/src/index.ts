@@ -1,6 +1,8 @@
 /**
- * @difftape/core: a reverse-mode autodiff tape over ml-matrix. Browser-safe: no node:* module and
- * no test library; the fast-check arbitraries are in `@difftape/core/testing`.
+ * A reverse-mode autodiff tape over ml-matrix. Browser-safe: no node:* module and no test library;
+ * the fast-check arbitraries are in `@difftape/core/testing`.
+ *
+ * @module @difftape/core
  */
 
 export { type LayerSite, NonFiniteError } from './finite.js';

@@ -1,4 +1,8 @@
-/** @difftape/mnist: the report's MNIST task on difftape — data, training, evaluation, report. */
+/**
+ * The report's MNIST task on difftape — data, training, evaluation, report.
+ *
+ * @module @difftape/mnist
+ */
 
 export {
   dLossDyhat,

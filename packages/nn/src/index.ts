@@ -1,6 +1,8 @@
 /**
- * @difftape/nn: layers, losses, regularisers, optimisers, metrics and checkpoints (as bytes) over
- * @difftape/core. Browser-safe: no node:* module; file I/O is in `@difftape/nn/node`.
+ * Layers, losses, regularisers, optimisers, metrics and checkpoints (as bytes) over @difftape/core.
+ * Browser-safe: no node:* module; file I/O is in `@difftape/nn/node`.
+ *
+ * @module @difftape/nn
  */
 
 export {

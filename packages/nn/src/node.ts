@@ -1,4 +1,8 @@
-/** @difftape/nn/node: checkpoint files and crash-safe writes, for node (the rest is in @difftape/nn). */
+/**
+ * Checkpoint files and crash-safe writes, for node (the rest is in @difftape/nn).
+ *
+ * @module @difftape/nn/node
+ */
 
 export { writeFileAtomic } from './atomic.js';
 export {
