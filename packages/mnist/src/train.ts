@@ -32,8 +32,11 @@ import { appendRecord, type EpochRecord } from './run/metrics.js';
 
 /** What the training loop tells its caller as it goes (progress bars, logs). */
 export interface TrainHooks {
+  /** Before an epoch's first step: its number, its step count, and the step it resumes from (0 if fresh). */
   readonly onEpochStart?: (epoch: number, steps: number, firstStep: number) => void;
+  /** After each step, with the batch loss before the update. */
   readonly onStep?: (epoch: number, stepInEpoch: number, loss: number) => void;
+  /** After an epoch's evaluation, with the line metrics.jsonl gets. */
   readonly onEpochEnd?: (record: EpochRecord) => void;
   /** Polled between steps: true stops the run after saving a checkpoint it can resume from. */
   readonly shouldStop?: () => boolean;

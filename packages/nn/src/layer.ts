@@ -10,7 +10,9 @@ export type Params = Tree<Matrix>;
 export interface Layer {
   /** Names the layer in errors, e.g. `Dense(100)`. */
   readonly name: string;
+  /** Fresh parameters for inputs of `inputCols` columns, drawn from `key`, and the output width. */
   readonly init: (key: Key, inputCols: number) => [params: Params, outputCols: number];
+  /** The output for a batch `x` (one sample a row); pure, and differentiable in `params`. */
   readonly apply: (params: Tree<Tensor>, x: Tensor) => Tensor;
 }
 

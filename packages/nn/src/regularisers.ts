@@ -3,7 +3,9 @@ import { abs, alloc, filled, type Matrix, rowsOf, scalar, sign, square, sum } fr
 /** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
 export interface Regulariser {
   readonly name: string;
+  /** R(leaf), the penalty of one parameter matrix. */
   readonly value: (leaf: Matrix) => number;
+  /** A subgradient ∂R(leaf), shaped like the leaf. */
   readonly subgradient: (leaf: Matrix) => Matrix;
   /** Optional fast path for g + λ·subgradient(leaf), into a fresh matrix, in one pass. */
   readonly addScaled?: (g: Matrix, leaf: Matrix, lambda: number) => Matrix;

@@ -7,7 +7,9 @@ import type { Params } from '../layer.js';
  * States are plain trees of matrices and numbers, so checkpoints can store them.
  */
 export interface GradientTransformation<S = unknown> {
+  /** The state before the first step, e.g. zero moments shaped like `params`. */
   readonly init: (params: Params) => S;
+  /** Transforms incoming updates (gradients, for the first in a chain) into outgoing ones. */
   readonly update: (updates: Params, state: S, params: Params) => [Params, S];
 }
 
