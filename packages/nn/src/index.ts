@@ -93,6 +93,7 @@ export {
   reportModelSpec,
 } from './spec.js';
 export { type LayerShapes, type ShapePair, specParamShapes } from './spec-shapes.js';
+export { formatSummary, type ModelSummary, type SummaryRow, summary } from './summary.js';
 export {
   type Batch,
   type BatchOptions,

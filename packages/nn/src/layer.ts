@@ -14,6 +14,8 @@ export interface Layer {
   readonly init: (key: Key, inputCols: number) => [params: Params, outputCols: number];
   /** The output for a batch `x` (one sample a row); pure, and differentiable in `params`. */
   readonly apply: (params: Tree<Tensor>, x: Tensor) => Tensor;
+  /** A combinator's layers in order (`Serial` sets it), so that `summary` can list them. */
+  readonly layers?: readonly Layer[];
 }
 
 /** Throws unless n is a positive integer; names the layer. */

@@ -26,6 +26,7 @@ export const Serial = (...layers: Layer[]): Layer => {
   const name = `Serial(${layers.map((l) => l.name).join(', ')})`;
   return {
     name,
+    layers,
     init: (key: Key, inputCols: number) => {
       const keys = split(key, layers.length);
       const params: Params[] = [];

@@ -1,0 +1,56 @@
+import { key, treeFlatten } from '@difftape/core';
+import type { Layer } from './layer.js';
+
+/** One line of a model summary: a layer, the width of its output, its parameter count. */
+export interface SummaryRow {
+  readonly name: string;
+  readonly outputCols: number;
+  readonly params: number;
+}
+
+/** What `summary` returns: the input width, a row per layer, the total parameter count. */
+export interface ModelSummary {
+  readonly inputCols: number;
+  readonly rows: readonly SummaryRow[];
+  readonly totalParams: number;
+}
+
+/** The layers a summary lists: a combinator's (recursively), else the layer itself. */
+const leaves = (layer: Layer): Layer[] => (layer.layers ? layer.layers.flatMap(leaves) : [layer]);
+
+/**
+ * Each layer of `model` with its output width and parameter count, for inputs of `inputCols`
+ * columns. Pure: it initialises each layer once from a fixed key and counts the entries.
+ */
+export const summary = (model: Layer, inputCols: number): ModelSummary => {
+  let cols = inputCols;
+  const rows = leaves(model).map((layer): SummaryRow => {
+    const [params, outputCols] = layer.init(key(0), cols);
+    cols = outputCols;
+    const count = treeFlatten(params).leaves.reduce((n, m) => n + m.rows * m.columns, 0);
+    return { name: layer.name, outputCols, params: count };
+  });
+  return { inputCols, rows, totalParams: rows.reduce((n, r) => n + r.params, 0) };
+};
+
+/** 89610 → "89 610": digits in groups of three, as the summary prints them. */
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+
+/** A summary as an aligned text table: a header, the input, a line per layer, the total. */
+export const formatSummary = (s: ModelSummary): string => {
+  const lines: [string, string, string][] = [
+    ['layer', 'output', 'params'],
+    ['input', grouped(s.inputCols), ''],
+    ...s.rows.map((r): [string, string, string] => [
+      r.name,
+      grouped(r.outputCols),
+      grouped(r.params),
+    ]),
+    ['total', '', grouped(s.totalParams)],
+  ];
+  const width = (i: 0 | 1 | 2) => Math.max(...lines.map((l) => l[i].length));
+  const [w0, w1, w2] = [width(0), width(1), width(2)];
+  return lines
+    .map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c.padStart(w2)}`.trimEnd())
+    .join('\n');
+};
