@@ -4,6 +4,7 @@ import { runFiles } from './files.js';
 /** A run folder held by this process; `release` removes the lock (safe to call twice). */
 export interface RunLock {
   readonly path: string;
+  /** Removes the lock file; safe to call twice. */
   release(): void;
 }
 
