@@ -17,6 +17,7 @@ import {
   modelFromSpec,
   type Params,
   specParamShapes,
+  rateAt,
   type TrainState,
 } from '@difftape/nn';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
@@ -24,7 +25,7 @@ import { gatherShiftedBatch } from './augment.js';
 import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { DivergedError, describeNonFinite, diagnose, firstNonFiniteLeaf } from './diverged.js';
 import { evaluate, splitMetrics } from './evaluate.js';
-import { makeOptimiser } from './optimiser.js';
+import { learningRate, makeOptimiser } from './optimiser.js';
 import { encodeTrainConfig, type TrainConfig } from './run/config.js';
 import { runFiles } from './run/files.js';
 import { decodeCheckpointMeta, encodeCheckpointMeta } from './run/meta.js';
@@ -34,8 +35,8 @@ import { appendRecord, type EpochRecord } from './run/metrics.js';
 export interface TrainHooks {
   /** Before an epoch's first step: its number, its step count, and the step it resumes from (0 if fresh). */
   readonly onEpochStart?: (epoch: number, steps: number, firstStep: number) => void;
-  /** After each step, with the batch loss before the update. */
-  readonly onStep?: (epoch: number, stepInEpoch: number, loss: number) => void;
+  /** After each step, with the batch loss before the update and the learning rate the step used. */
+  readonly onStep?: (epoch: number, stepInEpoch: number, loss: number, lr: number) => void;
   /** After an epoch's evaluation, with the line metrics.jsonl gets. */
   readonly onEpochEnd?: (record: EpochRecord) => void;
   /** Polled between steps: true stops the run after saving a checkpoint it can resume from. */
@@ -102,6 +103,7 @@ export const train = async (
       `batch size ${config.batchSize} is larger than the ${trainSet.count} training samples`,
     );
   const optimiser = makeOptimiser(config, stepsPerEpoch);
+  const lr = learningRate(config, stepsPerEpoch);
   const step = makeStep(model, softmaxCrossEntropy, optimiser, {
     checkFinite: options.checkFinite === true,
   });
@@ -187,7 +189,7 @@ export const train = async (
         throw diagnose(site, () => checkedStep(before, batch), stats.loss, next.params);
       }
       state = next;
-      hooks.onStep?.(epoch, s + 1, stats.loss);
+      hooks.onStep?.(epoch, s + 1, stats.loss, rateAt(lr, state.step - 1));
       if (s % 25 === 24) await yieldToEventLoop(); // lets a Ctrl-C handler run
       if (hooks.shouldStop?.() && s + 1 < batches.length) {
         const stopped = { epoch: epoch - 1, stepInEpoch: s + 1 };

@@ -14,6 +14,7 @@ import { runFiles } from '../run/files.js';
 import { lockRun, type RunLock } from '../run/lock.js';
 import { cutMetrics, readMetricsJsonl } from '../run/metrics.js';
 import { loadStart, type Start, train } from '../train.js';
+import { startBanner } from './banner.js';
 import { configOptions, decodeFlags, givenConfigFlags } from './flags.js';
 import {
   dataOptions,
@@ -157,7 +158,7 @@ const trainAndPrint = async (
   start: Start | undefined,
   flags: { report: boolean; json?: boolean; checkFinite?: boolean },
 ): Promise<void> => {
-  const progress = progressHooks(config.epochs);
+  const progress = progressHooks(config.epochs, { showRate: config.schedule !== 'constant' });
   let stopping = false;
   const onSigint = () => {
     if (stopping) process.exit(130);
@@ -169,6 +170,7 @@ const trainAndPrint = async (
   };
   process.on('SIGINT', onSigint);
   process.stderr.write(`run folder: ${runDir}\n`);
+  process.stderr.write(startBanner(config, data.train.rows * data.train.cols));
   if (start)
     process.stderr.write(
       `resuming after epoch ${start.position.epoch}, step ${start.position.stepInEpoch}\n`,
@@ -191,7 +193,7 @@ const trainAndPrint = async (
   if (result.interrupted) {
     const { epoch, stepInEpoch } = result.interrupted;
     process.stderr.write(
-      `stopped after epoch ${epoch}${stepInEpoch ? ` and ${stepInEpoch} steps` : ''}; checkpoint saved.\nresume with: pnpm mnist train --resume ${runDir}\n`,
+      `stopped after epoch ${epoch}${stepInEpoch ? ` and ${stepInEpoch} steps` : ''}; checkpoint saved.\nresume with: npx -y pnpm@12.21.0 mnist train --resume ${runDir}\n`,
     );
     process.exitCode = 130;
     return;
