@@ -1,16 +1,7 @@
 // Property-test a function's gradient with fast-check: for every generated matrix, the tape's
-// gradient matches central differences. Run: npx -y pnpm@12.21.0 exec tsx examples/property-test.ts
-import {
-  arbMatrix,
-  checkGrad,
-  key,
-  matmul,
-  normal,
-  relu,
-  sum,
-  type Tensor,
-  tanh,
-} from '@difftape/core';
+// gradient matches central differences. Run: npx -y pnpm@12.21.0 example examples/property-test.ts
+import { checkGrad, key, matmul, normal, relu, sum, type Tensor, tanh } from '@difftape/core';
+import { arbMatrix } from '@difftape/core/testing';
 import fc from 'fast-check';
 
 const x = normal(key(1), 16, 4);

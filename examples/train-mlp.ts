@@ -1,5 +1,5 @@
 // The same kind of network with @difftape/nn, trained with the report's update rule
-// W ← W − η(∇W + λ∂R(W)). Run: npx -y pnpm@12.21.0 exec tsx examples/train-mlp.ts
+// W ← W − η(∇W + λ∂R(W)). Run: npx -y pnpm@12.21.0 example examples/train-mlp.ts
 import { foldIn, key, normal, softmaxCrossEntropy } from '@difftape/core';
 import {
   addRegulariser,

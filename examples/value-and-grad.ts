@@ -1,5 +1,5 @@
 // A two-layer network's loss and its gradient with @difftape/core alone, checked against central
-// differences. Run: npx -y pnpm@12.21.0 exec tsx examples/value-and-grad.ts
+// differences. Run: npx -y pnpm@12.21.0 example examples/value-and-grad.ts
 import {
   add,
   checkGrad,

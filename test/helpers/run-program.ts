@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from './run-cli.js';
 
-/** Runs a TypeScript program as a user would (`tsx file.ts` from the repository root). */
+/** Runs a TypeScript program as `pnpm example <file>` does, from the repository root and sources. */
 export const runProgram = (file: string) =>
-  spawnSync(process.execPath, ['--import', 'tsx', file], {
+  spawnSync(process.execPath, ['--conditions=@difftape/source', '--import', 'tsx', file], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, FORCE_COLOR: '0' },

@@ -57,7 +57,7 @@ export const sliceCols: Op<[Tensor, number, number]> = defineOp<[Tensor, number,
   ],
 });
 
-/** [a b]: the columns of a, then those of b (equal row counts). */
+/** `[a b]`: the columns of a, then those of b (equal row counts). */
 export const concatCols: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
   name: 'concatCols',
   forward: (a, b) => {
