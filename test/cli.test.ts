@@ -231,7 +231,7 @@ describe('mnist CLI', () => {
 
       // The interruption really happened: exit 130, a message saying how to resume.
       expect(stopped.code, describeResult(['train', '(SIGINT)'], stopped)).toBe(130);
-      expect(stopped.stderr).toContain(`pnpm mnist train --resume ${cut}`);
+      expect(stopped.stderr).toContain(`npx -y pnpm@12.21.0 mnist train --resume ${cut}`);
       expect(stopped.stderr).not.toMatch(/^\s+at /m);
       const saved = loadCheckpoint(join(cut, 'checkpoint.safetensors'));
       const meta = saved.meta as { epoch: number; stepInEpoch: number; step: number };
