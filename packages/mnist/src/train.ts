@@ -16,8 +16,8 @@ import {
   makeStep,
   modelFromSpec,
   type Params,
-  specParamShapes,
   rateAt,
+  specParamShapes,
   type TrainState,
 } from '@difftape/nn';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
