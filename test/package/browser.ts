@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser/chromium.js';
 
 /** A browser bundle and its sizes. */
 export interface Bundle {
@@ -33,8 +30,6 @@ export const bundleForBrowser = async (dir: string, entry: string): Promise<Bund
   };
 };
 
-/** Debian's chromium (`apt-get install chromium`), run headless. */
-const CHROMIUM = '/usr/bin/chromium';
 const ORIGIN = 'http://difftape.test';
 
 /**
@@ -46,21 +41,7 @@ export const runInChromium = async <T>(
   files: Record<string, Uint8Array>,
   script: string,
 ): Promise<T> => {
-  const profile = mkdtempSync(join(tmpdir(), 'difftape-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { context, close } = await launchChromium();
   try {
     const page = await context.newPage();
     const errors: string[] = [];
@@ -85,7 +66,6 @@ export const runInChromium = async <T>(
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
     return (await page.evaluate(script)) as T;
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 };
