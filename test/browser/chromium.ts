@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which `.ci/run` installs with apt when it is missing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -39,6 +39,16 @@ export const launchChromium = async (): Promise<{
       rmSync(profile, { recursive: true, force: true });
     },
   };
+};
+
+/** Collects the page's console errors and uncaught exceptions, which a test expects to stay empty. */
+export const collectPageProblems = (page: Page): string[] => {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
 };
 
 /** Where browser tests leave their screenshots (ignored by git). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, type RunningCli, runCli, startCli, tempDir } from '../helpers/run-cli.js';
-import { launchChromium, SCREENSHOTS } from './chromium.js';
+import { collectPageProblems, launchChromium, SCREENSHOTS } from './chromium.js';
 
 // A small model trained here (about 90 % top-1 on the test set): enough for a clear "1" and "0".
 const TRAIN = ['--epochs', '2', '--train-size', '6000', '--test-size', '500', '--lr', '0.1'];
@@ -57,11 +57,7 @@ describe('the digit pad in Chromium', () => {
     const { context, close } = await launchChromium();
     try {
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
+      const problems = collectPageProblems(page);
       await page.goto(url);
       await page.waitForSelector('[data-testid="status"][data-state="ready"]');
 

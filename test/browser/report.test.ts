@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeResult, runCli, tempDir } from '../helpers/run-cli.js';
-import { launchChromium, SCREENSHOTS } from './chromium.js';
+import { collectPageProblems, launchChromium, SCREENSHOTS } from './chromium.js';
 
 // A small cosine-schedule run: every chart of the report, the learning rate included.
 const ARGS = ['--epochs', '2', '--train-size', '600', '--test-size', '300', '--schedule', 'cosine'];
@@ -24,11 +24,7 @@ describe('report.html in Chromium', () => {
     const { context, close } = await launchChromium();
     try {
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
+      const problems = collectPageProblems(page);
       // Offline: any request beyond the file itself is a failure of self-containment.
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { launchChromium } from '../browser/chromium.js';
+import { collectPageProblems, launchChromium } from '../browser/chromium.js';
 
 /** A browser bundle and its sizes. */
 export interface Bundle {
@@ -44,8 +44,7 @@ export const runInChromium = async <T>(
   const { context, close } = await launchChromium();
   try {
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = collectPageProblems(page);
     await page.route(`${ORIGIN}/**`, (route) => {
       const path = new URL(route.request().url()).pathname;
       if (path === '/')

@@ -11,6 +11,9 @@ export const bundlePad = async (): Promise<string> => {
     target: 'es2022',
     minify: true,
     write: false,
+    // From the repository's sources (tsx), resolve the packages' sources too, so no build is needed;
+    // an installed package resolves the other packages' dist as usual.
+    conditions: import.meta.url.endsWith('.ts') ? ['@difftape/source'] : [],
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
