@@ -44,7 +44,7 @@ export const registerServe = (program: Command): void => {
       const server = await startPadServer(checkpoint!, port, flags.port !== undefined);
       process.stdout.write(`serving ${server.url}\n`);
       process.stderr.write(
-        `model: ${checkpoint}; page script: ${(server.bundleBytes / 1024).toFixed(1)} kB (minified)\n`,
+        `model: ${checkpoint}; page script: ${(server.bundleBytes / 1024).toFixed(1)} KiB (minified)\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
