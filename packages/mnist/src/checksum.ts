@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DataError } from './data-error.js';
 
 /** The SHA-256 of `bytes` as 64 lowercase hex digits. */
 export const sha256Hex = (bytes: Uint8Array): string =>
@@ -15,12 +16,12 @@ export const parseSha256Sums = (text: string, source: string): Map<string, strin
     if (line.trim() === '' || line.startsWith('#')) return;
     const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
     if (!m) {
-      throw new Error(
+      throw new DataError(
         `${source}:${i + 1}: expected "<64 hex digits>  <file name>", found "${line}"`,
       );
     }
     const [, sum, name] = m as unknown as [string, string, string];
-    if (sums.has(name)) throw new Error(`${source}:${i + 1}: ${name} is listed twice`);
+    if (sums.has(name)) throw new DataError(`${source}:${i + 1}: ${name} is listed twice`);
     sums.set(name, sum.toLowerCase());
   });
   return sums;
@@ -30,7 +31,7 @@ export const parseSha256Sums = (text: string, source: string): Map<string, strin
 export const verifySha256 = (bytes: Uint8Array, name: string, expected: string): void => {
   const actual = sha256Hex(bytes);
   if (actual !== expected.toLowerCase()) {
-    throw new Error(
+    throw new DataError(
       `sha256 mismatch for ${name}: expected ${expected.toLowerCase()}, got ${actual}`,
     );
   }

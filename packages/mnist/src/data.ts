@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alloc, type Matrix } from '@difftape/core';
 import { parseSha256Sums, verifySha256 } from './checksum.js';
-import { parseIdxGz } from './idx.js';
+import { DataError } from './data-error.js';
+import { MAX_IDX_BYTES, parseIdxGz } from './idx.js';
+import { readDataFile, readDataText } from './read-file.js';
 
 /**
  * MNIST samples kept as bytes (the training set is 47 MB this way, 376 MB as float64); batches are
@@ -51,68 +53,84 @@ export const makeDataset = (
   source: string,
 ): Dataset => {
   if (!isCount(rows) || !isCount(cols) || rows * cols === 0) {
-    throw new RangeError(`${source}: image size must be positive integers, got ${rows}x${cols}`);
+    throw new DataError(`${source}: image size must be positive integers, got ${rows}x${cols}`);
   }
   const count = labels.length;
   if (images.length !== count * rows * cols) {
-    throw new Error(
+    throw new DataError(
       `${source}: expected ${count * rows * cols} pixel bytes for ${count} labelled ${rows}x${cols} images, found ${images.length}`,
     );
   }
   const bad = labels.findIndex((l) => l >= CLASSES);
   if (bad >= 0) {
-    throw new Error(
+    throw new DataError(
       `${source}: label ${labels[bad]} at index ${bad} is out of range 0..${CLASSES - 1}`,
     );
   }
   return { images, labels, count, rows, cols };
 };
 
+/** The largest SHA256SUMS listing read (a few lines are expected). */
+const MAX_SUMS_BYTES = 2 ** 20;
+
+/** A gzip file is at most this much longer than what it inflates to (stored blocks' overhead). */
+const gzipBound = (inflated: number): number => inflated + Math.ceil(inflated / 1000) + 1024;
+
 const readSplit = (
   dir: string,
   files: { images: string; labels: string },
   sums: Map<string, string> | undefined,
+  maxBytes: number,
 ): Dataset => {
   const read = (name: string): Uint8Array => {
     const path = join(dir, name);
-    if (!existsSync(path)) throw new Error(`mnist: missing data file ${path}`);
-    const bytes = readFileSync(path);
+    if (!existsSync(path)) throw new DataError(`mnist: missing data file ${path}`);
+    const bytes = readDataFile(path, gzipBound(maxBytes), 'gzip-compressed IDX file');
     if (sums) {
       const expected = sums.get(name);
       if (expected === undefined)
-        throw new Error(`mnist: ${join(dir, SUMS_FILE)} has no sum for ${name}`);
+        throw new DataError(`mnist: ${join(dir, SUMS_FILE)} has no sum for ${name}`);
       verifySha256(bytes, path, expected);
     }
     return bytes;
   };
-  const images = parseIdxGz(read(files.images), files.images, 3);
-  const labels = parseIdxGz(read(files.labels), files.labels, 1);
+  const images = parseIdxGz(read(files.images), files.images, 3, maxBytes);
+  const labels = parseIdxGz(read(files.labels), files.labels, 1, maxBytes);
   const [count, rows, cols] = images.dims as [number, number, number];
   const [labelCount] = labels.dims as [number];
   if (labelCount !== count) {
-    throw new Error(
+    throw new DataError(
       `mnist: ${files.labels} has ${labelCount} labels but ${files.images} has ${count} images`,
     );
   }
   return makeDataset(images.data, labels.data, rows, cols, files.labels);
 };
 
+/** Options of `loadIdxDir`. */
+export interface LoadIdxOptions {
+  /** Check each file against `SHA256SUMS` in the folder when it has one (default true). */
+  readonly verify?: boolean;
+  /** The largest inflated IDX file (header and payload) accepted; default `MAX_IDX_BYTES`. */
+  readonly maxBytes?: number;
+}
+
 /**
  * Loads the four MNIST IDX gz files from `dir` (default: the bundled copy). With `verify` (the
- * default), each file is checked against `SHA256SUMS` in `dir` when that file exists.
+ * default), each file is checked against `SHA256SUMS` in `dir` when that file exists. Bad files
+ * throw a `DataError` naming the file.
  */
 export const loadIdxDir = (
   dir: string = bundledDataDir,
-  { verify = true }: { verify?: boolean } = {},
+  { verify = true, maxBytes = MAX_IDX_BYTES }: LoadIdxOptions = {},
 ): Splits => {
   const sumsPath = join(dir, SUMS_FILE);
   const sums =
     verify && existsSync(sumsPath)
-      ? parseSha256Sums(readFileSync(sumsPath, 'utf8'), sumsPath)
+      ? parseSha256Sums(readDataText(sumsPath, MAX_SUMS_BYTES, 'checksum listing'), sumsPath)
       : undefined;
   return {
-    train: readSplit(dir, IDX_FILES.train, sums),
-    test: readSplit(dir, IDX_FILES.test, sums),
+    train: readSplit(dir, IDX_FILES.train, sums, maxBytes),
+    test: readSplit(dir, IDX_FILES.test, sums, maxBytes),
   };
 };
 

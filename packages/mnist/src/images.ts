@@ -1,7 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PNG, type PNGWithMetadata } from 'pngjs';
 import { CLASSES, type Dataset, makeDataset, type Splits } from './data.js';
+import { DataError } from './data-error.js';
+import { decodeDigitPng, encodeDigitPng, type ImageSize, MNIST_SIZE } from './digit-png.js';
+import { fileError, readDataFileAsync, readDataText } from './read-file.js';
 
 /**
  * The report's own data layout: a root folder holding
@@ -18,11 +20,6 @@ export const LAYOUT = {
   train: { images: 'train_data', labels: join('labels', 'train_label.txt') },
   test: { images: 'test_data', labels: join('labels', 'test_label.txt') },
 } as const;
-
-/** Image height and width in pixels. */
-export type ImageSize = { readonly rows: number; readonly cols: number };
-
-const MNIST_SIZE: ImageSize = { rows: 28, cols: 28 };
 
 /** Reports progress as files are read or written (`done` of `total`). */
 export type Progress = (done: number, total: number) => void;
@@ -86,7 +83,7 @@ export const parseLabelFile = (text: string, name: string): Uint8Array => {
     const m = LABEL_LINE.exec(line.trim());
     const value = m ? Number(m[1]) : Number.NaN;
     if (!(value >= 0 && value < CLASSES)) {
-      throw new Error(
+      throw new DataError(
         `${name}:${i + 1}: expected a label 0..${CLASSES - 1} (like 5 or 5.0), found "${line}"`,
       );
     }
@@ -95,84 +92,34 @@ export const parseLabelFile = (text: string, name: string): Uint8Array => {
   return labels;
 };
 
-// ITU-R BT.601 luma in integer arithmetic, so a gray pixel (r = g = b = v) maps back to v exactly.
-const luma = (r: number, g: number, b: number): number =>
-  Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);
-
-/**
- * Decodes one digit PNG to rows × cols bytes (default 28 × 28). Accepts 8-bit grayscale,
- * gray+alpha, RGB and RGBA; colour pixels become their BT.601 luma (rounded), gray ones stay as
- * they are, and alpha is ignored. Errors name the file.
- */
-export const decodeDigitPng = (
-  bytes: Uint8Array,
-  name: string,
-  size: ImageSize = MNIST_SIZE,
-): Uint8Array => {
-  let png: PNGWithMetadata & { transColor?: unknown };
-  try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    throw new Error(`${name}: not a readable PNG (${(e as Error).message})`);
-  }
-  const { colorType, depth, width, height } = png;
-  if (depth !== 8 || png.palette || ![0, 2, 4, 6].includes(colorType)) {
-    throw new Error(
-      `${name}: expected an 8-bit grayscale, gray+alpha, RGB or RGBA PNG, found colour type ${colorType} at ${depth} bits`,
-    );
-  }
-  // pngjs zeroes every pixel that matches a tRNS colour key, which would silently change the digit.
-  if (png.transColor !== undefined) {
-    throw new Error(`${name}: PNGs with a tRNS transparency key are not supported`);
-  }
-  if (width !== size.cols || height !== size.rows) {
-    throw new Error(
-      `${name}: expected a ${size.cols}x${size.rows} image (width x height), found ${width}x${height}`,
-    );
-  }
-  // pngjs always hands back RGBA, 4 bytes per pixel.
-  const rgba = png.data;
-  const out = new Uint8Array(width * height);
-  const color = colorType === 2 || colorType === 6;
-  for (let p = 0; p < out.length; p++) {
-    const r = rgba[4 * p]!;
-    out[p] = color ? luma(r, rgba[4 * p + 1]!, rgba[4 * p + 2]!) : r;
-  }
-  return out;
-};
-
-/** Encodes rows × cols gray bytes as an 8-bit grayscale PNG (the format `exportImages` writes). */
-export const encodeDigitPng = (pixels: Uint8Array, size: ImageSize = MNIST_SIZE): Buffer => {
-  if (pixels.length !== size.rows * size.cols) {
-    throw new RangeError(
-      `encodeDigitPng: expected ${size.rows * size.cols} bytes for ${size.rows}x${size.cols}, got ${pixels.length}`,
-    );
-  }
-  const png = new PNG({ width: size.cols, height: size.rows });
-  png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  return PNG.sync.write(png, {
-    colorType: 0,
-    inputColorType: 0,
-    inputHasAlpha: false,
-    bitDepth: 8,
-  });
-};
-
 const isDir = async (path: string): Promise<boolean> =>
   (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 
+/**
+ * The PNG files of `dir`, sorted. Everything but a folder counts, symbolic links included: a link
+ * to a missing file, or a FIFO, then fails when read, naming it, rather than shifting every later
+ * label by one.
+ */
 const pngNames = async (dir: string): Promise<string[]> => {
   if (!(await isDir(dir))) {
-    throw new Error(
+    throw new DataError(
       `images: missing folder ${dir} (expected train_data/, test_data/ and labels/ under the root)`,
     );
   }
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    throw fileError(dir, e);
+  });
   return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.png'))
+    .filter((e) => !e.isDirectory() && e.name.toLowerCase().endsWith('.png'))
     .map((e) => e.name)
     .sort(compareFileNames);
 };
+
+/** The largest label file read: room for 4 million labels written like `5.0`. */
+const MAX_LABEL_FILE_BYTES = 2 ** 24;
+
+/** The largest PNG read: room for uncompressed RGBA pixels and a generous share of metadata. */
+const maxPngBytes = (size: ImageSize): number => 2 ** 20 + 5 * size.rows * size.cols;
 
 /** Options of `loadImageDir`. */
 export type LoadImageOptions = { size?: ImageSize; onProgress?: Progress };
@@ -186,12 +133,12 @@ const loadSplit = async (
   const dir = join(root, layout.images);
   const names = await pngNames(dir);
   const labelPath = join(root, layout.labels);
-  const text = await readFile(labelPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`images: cannot read label file ${labelPath} (${e.code ?? e.message})`);
-  });
-  const labels = parseLabelFile(text, labelPath);
+  const labels = parseLabelFile(
+    readDataText(labelPath, MAX_LABEL_FILE_BYTES, 'label file'),
+    labelPath,
+  );
   if (labels.length !== names.length) {
-    throw new Error(
+    throw new DataError(
       `images: ${dir} holds ${names.length} PNG files but ${labelPath} has ${labels.length} labels`,
     );
   }
@@ -201,7 +148,8 @@ const loadSplit = async (
     names.length,
     async (i) => {
       const path = join(dir, names[i]!);
-      images.set(decodeDigitPng(await readFile(path), path, size), i * pixels);
+      const bytes = await readDataFileAsync(path, maxPngBytes(size), 'PNG file');
+      images.set(decodeDigitPng(bytes, path, size), i * pixels);
     },
     tick,
   );

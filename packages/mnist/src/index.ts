@@ -22,21 +22,19 @@ export {
   type Dataset,
   gatherBatch,
   gatherLabels,
+  type LoadIdxOptions,
   loadIdxDir,
   makeDataset,
   type Splits,
   subset,
 } from './data.js';
+export { DataError } from './data-error.js';
+export { decodeDigitPng, encodeDigitPng, type ImageSize, MNIST_SIZE } from './digit-png.js';
 export { type Evaluation, evaluate, splitMetrics } from './evaluate.js';
-export { encodeIdx, type Idx, parseIdx, parseIdxGz } from './idx.js';
-export {
-  decodeDigitPng,
-  encodeDigitPng,
-  exportImages,
-  loadImageDir,
-  parseLabelFile,
-} from './images.js';
+export { encodeIdx, type Idx, MAX_IDX_BYTES, parseIdx, parseIdxGz } from './idx.js';
+export { exportImages, loadImageDir, parseLabelFile } from './images.js';
 export { makeOptimiser } from './optimiser.js';
+export { checkPng, type PngHeader } from './png-check.js';
 export { type Plot, renderPlots } from './report/plots.js';
 export { type WrittenReport, writeReport } from './report/report.js';
 export { formatReportTable, formatReportTableMarkdown } from './report/table.js';

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +16,7 @@ import {
   makeDataset,
   subset,
 } from '../src/data.js';
+import { DataError } from '../src/data-error.js';
 import { encodeIdx } from '../src/idx.js';
 
 const dirs: string[] = [];
@@ -134,6 +136,32 @@ describe('loadIdxDir on generated files', () => {
     delete files[IDX_FILES.test.images];
     expect(() => loadIdxDir(writeDir(files, false))).toThrow(
       /missing data file .*t10k-images-idx3-ubyte\.gz/,
+    );
+  });
+});
+
+describe('loadIdxDir on files that are not regular files', () => {
+  it('refuses a data file linked to /dev/zero or a FIFO without reading it', () => {
+    const dir = writeDir(tinyFiles(), false);
+    const images = join(dir, IDX_FILES.train.images);
+    rmSync(images);
+    symlinkSync('/dev/zero', images);
+    expect(() => loadIdxDir(dir)).toThrow(
+      new DataError(`${images}: a character device, expected a gzip-compressed IDX file`),
+    );
+    rmSync(images);
+    execFileSync('mkfifo', [images]);
+    expect(() => loadIdxDir(dir)).toThrow(
+      new DataError(`${images}: a FIFO, expected a gzip-compressed IDX file`),
+    );
+  });
+
+  it('refuses a file larger than the limit from its size', () => {
+    const dir = writeDir({ ...tinyFiles(), [IDX_FILES.train.images]: new Uint8Array(3000) }, false);
+    expect(() => loadIdxDir(dir, { maxBytes: 10 })).toThrow(
+      new DataError(
+        `${join(dir, IDX_FILES.train.images)}: 3000 bytes, more than the 1035-byte limit for a gzip-compressed IDX file`,
+      ),
     );
   });
 });

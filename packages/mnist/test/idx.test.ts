@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { encodeIdx, parseIdx, parseIdxGz } from '../src/idx.js';
+import { DataError } from '../src/data-error.js';
+import { encodeIdx, MAX_IDX_BYTES, parseIdx, parseIdxGz } from '../src/idx.js';
 
 /** A hand-built IDX header: two zero bytes, type, ndims, then big-endian dims. */
 const header = (type: number, dims: number[]): number[] => [
@@ -131,6 +132,59 @@ describe('parseIdxGz', () => {
   it('names the file when it is not gzip', () => {
     expect(() => parseIdxGz(encodeIdx([1], Uint8Array.from([1])), 'plain.gz')).toThrow(
       /idx: plain\.gz: expected a gzip-compressed file/,
+    );
+  });
+
+  it('stops a gzip bomb one byte past what its header declares', () => {
+    // 1 KB of gzip that inflates to 1 MB, behind a header declaring 10 labels.
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from(encodeIdx([10], new Uint8Array(10))), Buffer.alloc(1 << 20)]),
+    );
+    expect(bomb.length).toBeLessThan(2048);
+    expect(() => parseIdxGz(bomb, 'bomb.gz', 1)).toThrow(
+      new DataError(
+        'idx: bomb.gz: inflates to more than the 18 bytes its header declares (dims 10)',
+      ),
+    );
+  });
+
+  it('refuses a header declaring more than the limit before inflating the payload', () => {
+    const header = Buffer.from(encodeIdx([0, 0, 0], new Uint8Array(0)));
+    header.writeUInt32BE(100_000, 4);
+    header.writeUInt32BE(100_000, 8);
+    header.writeUInt32BE(100_000, 12);
+    expect(() => parseIdxGz(gzipSync(header), 'huge.gz', 3)).toThrow(
+      new DataError(
+        `idx: huge.gz: its header declares dims 100000x100000x100000 (${1e15 + 16} bytes), more than the ${MAX_IDX_BYTES}-byte limit`,
+      ),
+    );
+    expect(() =>
+      parseIdxGz(gzipSync(encodeIdx([100], new Uint8Array(100))), 'l.gz', 1, 50),
+    ).toThrow('idx: l.gz: its header declares dims 100 (108 bytes), more than the 50-byte limit');
+  });
+
+  it('reads the header of a gzip file whose header lies past the first compressed bytes', () => {
+    // A 2 KB gzip file name pushes the deflate data out of the first prefixes tried.
+    const deflated = gzipSync(encodeIdx([3], Uint8Array.from([4, 5, 6])));
+    const name = Buffer.alloc(2000, 0x61);
+    const withName = Buffer.concat([
+      deflated.subarray(0, 3),
+      Buffer.from([0x08]),
+      deflated.subarray(4, 10),
+      name,
+      Buffer.from([0]),
+      deflated.subarray(10),
+    ]);
+    expect(Array.from(parseIdxGz(withName, 'named.gz', 1).data)).toEqual([4, 5, 6]);
+  });
+
+  it('names a truncated or empty gzip file', () => {
+    const gz = gzipSync(encodeIdx([30], new Uint8Array(30).fill(7)));
+    expect(() => parseIdxGz(gz.subarray(0, gz.length - 6), 'cut.gz', 1)).toThrow(
+      /^idx: cut\.gz: expected a gzip-compressed file, could not gunzip it \(unexpected end of file\)$/,
+    );
+    expect(() => parseIdxGz(new Uint8Array(0), 'empty.gz', 1)).toThrow(
+      new DataError('idx: empty.gz: expected at least 4 bytes of header, found 0'),
     );
   });
 });

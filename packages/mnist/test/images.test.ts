@@ -1,17 +1,13 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadIdxDir, makeDataset, type Splits, subset } from '../src/data.js';
-import {
-  compareFileNames,
-  decodeDigitPng,
-  encodeDigitPng,
-  exportImages,
-  loadImageDir,
-  parseLabelFile,
-} from '../src/images.js';
+import { DataError } from '../src/data-error.js';
+import { decodeDigitPng, encodeDigitPng } from '../src/digit-png.js';
+import { compareFileNames, exportImages, loadImageDir, parseLabelFile } from '../src/images.js';
 
 const dirs: string[] = [];
 const tempDir = async (): Promise<string> => {
@@ -146,6 +142,34 @@ describe('loading the layout', () => {
     );
   });
 
+  it('reads symbolically linked PNGs in their place; a dangling link is named, not skipped', async () => {
+    const root = await layout([['0.png', 10]], '0\n1\n');
+    const elsewhere = join(await tempDir(), 'digit.png');
+    await writeFile(elsewhere, encodeDigitPng(new Uint8Array(784).fill(99)));
+    await symlink(elsewhere, join(root, 'train_data', '1.png'));
+    const { train } = await loadImageDir(root);
+    expect([train.count, train.images[0], train.images[784]]).toEqual([2, 10, 99]);
+    await symlink(join(root, 'nowhere.png'), join(root, 'train_data', '2.png'));
+    await writeFile(join(root, 'labels', 'train_label.txt'), '0\n1\n2\n');
+    await expect(loadImageDir(root)).rejects.toThrow(
+      new DataError(`${join(root, 'train_data', '2.png')}: no such file (ENOENT)`),
+    );
+  });
+
+  it('refuses a PNG that is a FIFO or a link to /dev/zero, without blocking or reading it', async () => {
+    const root = await layout([['0.png', 10]], '0\n1\n');
+    const png = join(root, 'train_data', '1.png');
+    await symlink('/dev/zero', png);
+    await expect(loadImageDir(root)).rejects.toThrow(
+      new DataError(`${png}: a character device, expected a PNG file`),
+    );
+    await rm(png);
+    execFileSync('mkfifo', [png]);
+    await expect(loadImageDir(root)).rejects.toThrow(
+      new DataError(`${png}: a FIFO, expected a PNG file`),
+    );
+  });
+
   it('names a missing folder', async () => {
     const root = await tempDir();
     await expect(loadImageDir(root)).rejects.toThrow(/missing folder .*train_data/);
@@ -229,7 +253,7 @@ describe('decodeDigitPng', () => {
       'small.png: expected a 28x28 image (width x height), found 3x1',
     );
     expect(() => decodeDigitPng(Buffer.from('not a png'), 'junk.png')).toThrow(
-      /junk\.png: not a readable PNG/,
+      /junk\.png: not a PNG file \(expected the 8-byte PNG signature\)/,
     );
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Matrix, rawOf, softmax } from '@difftape/core';
 import type { Command } from 'commander';
-import { decodeDigitPng } from '../images.js';
+import { decodeDigitPng } from '../digit-png.js';
 import { fail, loadModel } from './shared.js';
 
 const pixelsRow = (pixels: Uint8Array): Matrix =>

@@ -1,4 +1,4 @@
-import { encodeDigitPng } from '../images.js';
+import { encodeDigitPng } from '../digit-png.js';
 import type { TestAnalysis } from './analysis.js';
 
 const escapeXml = (s: string): string =>

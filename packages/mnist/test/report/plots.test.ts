@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Plot, renderPlots } from '../../src/report/plots.js';
+import { logErrorScale, type Plot, renderPlots, zoomedDomain } from '../../src/report/plots.js';
 import type { EpochRecord } from '../../src/run/metrics.js';
 
 /** A deterministic 3-epoch run (epochs 0..3) whose errors fall and differ per digit. */
@@ -103,5 +103,18 @@ describe('renderPlots', () => {
     await expect(renderPlots([])).rejects.toThrow(
       'renderPlots: expected at least 1 epoch record, got 0',
     );
+  });
+});
+
+describe('scales over long runs', () => {
+  it('handle the 160 000 values of an 8 000-epoch run (no spread onto the stack)', () => {
+    const n = 160_000;
+    const values = Array.from({ length: n }, (_, i) => 0.5 / (i + 1));
+    expect(logErrorScale(values)).toEqual({ floor: 1e-6, hasZero: false });
+    const zoom = zoomedDomain(values.map((value, i) => ({ epoch: Math.floor(i / 20), value })));
+    expect(zoom.domain[0]).toBe(0);
+    // Fitted to epochs >= 1: the largest value there is the 21st.
+    const [hi, lo] = [0.5 / 21, 0.5 / n];
+    expect(zoom.domain[1]).toBe(hi + (hi - lo) * 0.08);
   });
 });
