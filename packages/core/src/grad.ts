@@ -1,7 +1,7 @@
 import { filled, Matrix } from './matrix.js';
 import { add, mul } from './primitives/arithmetic.js';
-import { sumAll } from './primitives/reduce.js';
-import { backward, type Tensor, Traced, withTape } from './tape.js';
+import { sumAll } from './primitives/broadcast.js';
+import { backward, rawOf, type Tensor, Traced, withTape } from './tape.js';
 import { type Tree, treeFlatten, treeUnflatten } from './tree.js';
 
 /** Options of `grad`, `valueAndGrad` and `vjp`. */
@@ -88,9 +88,7 @@ export const valueAndGrad =
   (params: P): [number, Grads<P>] => {
     const [out, pullback] = trace('valueAndGrad', f, params, options);
     scalarOutput('valueAndGrad', out);
-    let v: Tensor = out;
-    while (v instanceof Traced) v = v.value;
-    return [v.get(0, 0), pullback(filled(1, 1, 1))];
+    return [rawOf(out).get(0, 0), pullback(filled(1, 1, 1))];
   };
 
 /** `params => ∇f(params)` for f returning a 1 × 1 result. Composable: `grad(p => sum(grad(f)(p)))`. */

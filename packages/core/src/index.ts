@@ -5,6 +5,15 @@
  * @module @difftape/core
  */
 
+export {
+  type Axis,
+  mean,
+  oneHot,
+  scalar,
+  softmaxCrossEntropy,
+  stopGradient,
+  sum,
+} from './composites.js';
 export { type LayerSite, NonFiniteError } from './finite.js';
 export {
   type GradOptions,
@@ -25,17 +34,14 @@ export {
 } from './gradcheck.js';
 export { alloc, filled, fromFlat, Matrix, rowsOf, shapeString, toFlat } from './matrix.js';
 export { defineOp, type Op, type OpSpec, type RawOf, type Vjp } from './op.js';
+export { add, div, mul, neg, sub } from './primitives/arithmetic.js';
 export {
-  type Axis,
-  mean,
-  oneHot,
-  scalar,
-  shapeOf,
-  softmaxCrossEntropy,
-  stopGradient,
-  sum,
-} from './ops.js';
-export { add, broadcastAs, div, mul, neg, sub, unbroadcast } from './primitives/arithmetic.js';
+  broadcastAs,
+  sumAll,
+  sumCols,
+  sumRows,
+  unbroadcast,
+} from './primitives/broadcast.js';
 export { col2im, geometryArgs, im2col, type WindowGeometry } from './primitives/conv.js';
 export {
   abs,
@@ -52,7 +58,6 @@ export {
 export { type PrimitiveName, primitives } from './primitives/index.js';
 export { matmul, matmulNT, matmulTN, transpose } from './primitives/linalg.js';
 export { maxPoolGather, maxPoolScatter } from './primitives/pool.js';
-export { sumAll, sumCols, sumRows } from './primitives/reduce.js';
 export {
   logSoftmax,
   logSumExp,
@@ -71,6 +76,7 @@ export {
   permutation,
   randomInts,
   split,
+  type TupleOf,
   uniform,
 } from './random.js';
 export {

@@ -22,8 +22,16 @@ export interface OpSpec<A extends readonly Input[]> {
   readonly vjp: { readonly [K in keyof A]: Vjp<A> | null };
 }
 
-/** A differentiable op: call it on matrices, traced values or numbers, inside or outside `grad`. */
-export type Op<A extends readonly Input[]> = ((...args: A) => Tensor) & { readonly opName: string };
+/**
+ * A differentiable op: call it on matrices, traced values or numbers, inside or outside `grad`.
+ * On raw inputs only (matrices and numbers) nothing is traced, so the result is a plain `Matrix`;
+ * with any traced input it is a `Tensor`.
+ */
+export interface Op<A extends readonly Input[]> {
+  (...args: RawOf<A>): Matrix;
+  (...args: A): Tensor;
+  readonly opName: string;
+}
 
 const describe = (x: unknown): string =>
   x === null
@@ -34,6 +42,24 @@ const describe = (x: unknown): string =>
         ? (x.constructor?.name ?? 'an object')
         : typeof x;
 
+/** Throws unless `args` are `arity` matrices, traced values or numbers, naming the op and the input. */
+function checkInputs(
+  op: string,
+  arity: number,
+  args: readonly unknown[],
+): asserts args is readonly Input[] {
+  if (args.length !== arity)
+    throw new TypeError(`${op}: expected ${arity} inputs, got ${args.length}`);
+  for (let j = 0; j < arity; j++) {
+    const x = args[j];
+    if (!(typeof x === 'number' || x instanceof Matrix || x instanceof Traced)) {
+      throw new TypeError(
+        `${op}: input ${j} must be a Matrix, a traced value or a number, got ${describe(x)}`,
+      );
+    }
+  }
+}
+
 /** Defines a differentiable op, primitives and users' own ops alike. */
 export const defineOp = <A extends readonly Input[]>(spec: OpSpec<A>): Op<A> => {
   const arity = spec.vjp.length;
@@ -42,18 +68,12 @@ export const defineOp = <A extends readonly Input[]>(spec: OpSpec<A>): Op<A> => 
     forward: spec.forward as Primitive['forward'],
     vjps: spec.vjp as unknown as Primitive['vjps'],
   };
-  const op = (...args: A): Tensor => {
-    if (args.length !== arity)
-      throw new TypeError(`${spec.name}: expected ${arity} inputs, got ${args.length}`);
-    for (let j = 0; j < arity; j++) {
-      const x = args[j];
-      if (!(typeof x === 'number' || x instanceof Matrix || x instanceof Traced)) {
-        throw new TypeError(
-          `${spec.name}: input ${j} must be a Matrix, a traced value or a number, got ${describe(x)}`,
-        );
-      }
-    }
+  // Raw inputs only: nothing is traced, so `bind` returns the forward's plain Matrix.
+  function op(...args: RawOf<A>): Matrix;
+  function op(...args: A): Tensor;
+  function op(...args: readonly unknown[]): Tensor {
+    checkInputs(spec.name, arity, args);
     return bind(prim, args);
-  };
+  }
   return Object.assign(op, { opName: spec.name });
 };

@@ -100,8 +100,23 @@ export const key = (seed: number): Key => {
   return makeKey(hi, lo);
 };
 
-/** `n` new keys from `k`: key i encrypts the counter i (JAX's fold-like split), so prefixes agree. */
-export const split = (k: Key, n = 2): Key[] => {
+/**
+ * A tuple of n `T`s for a literal n up to 16 (`TupleOf<Key, 2>` is `[Key, Key]`); `T[]` when n is
+ * just `number`, larger, or not a whole number (the bound keeps the type checker's recursion short).
+ */
+export type TupleOf<T, N extends number, Acc extends T[] = []> = number extends N
+  ? T[]
+  : Acc['length'] extends N
+    ? Acc
+    : Acc['length'] extends 16
+      ? T[]
+      : TupleOf<T, N, [...Acc, T]>;
+
+/**
+ * `n` new keys from `k`: key i encrypts the counter i (JAX's fold-like split), so prefixes agree.
+ * For a literal n the result is an n-tuple, so `const [a, b] = split(k, 2)` gives two `Key`s.
+ */
+export const split = <N extends number = 2>(k: Key, n: N = 2 as N): TupleOf<Key, N> => {
   checkKey('split', k);
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new RangeError(`split: n must be a positive integer, got ${n}`);
@@ -112,7 +127,8 @@ export const split = (k: Key, n = 2): Key[] => {
     block(k.hi, k.lo, Math.floor(i / TWO_32), i >>> 0, out);
     keys[i] = makeKey(out[0]!, out[1]!);
   }
-  return keys;
+  // The loop above fills exactly n keys: the tuple type only says so.
+  return keys as TupleOf<Key, N>;
 };
 
 /** A key derived from `k` and a safe integer (e.g. the epoch); injective in `data`. */

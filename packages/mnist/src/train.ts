@@ -65,7 +65,7 @@ export interface TrainResult {
 
 /** Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch). */
 const runKeys = (seed: number): { init: Key; data: Key; augment: Key } => {
-  const [init, data, augment] = split(key(seed), 3) as [Key, Key, Key];
+  const [init, data, augment] = split(key(seed), 3);
   return { init, data, augment };
 };
 

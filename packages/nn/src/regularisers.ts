@@ -15,7 +15,7 @@ export interface Regulariser {
 export const l1: Regulariser = {
   name: 'l1',
   value: (leaf) => scalar(sum(abs(leaf))),
-  subgradient: (leaf) => sign(leaf) as Matrix,
+  subgradient: (leaf) => sign(leaf),
 };
 
 /** ½ Σ x², gradient x (so λ·l2 is weight decay λ). */

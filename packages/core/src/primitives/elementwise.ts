@@ -3,7 +3,7 @@ import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { div, mul, sub } from './arithmetic.js';
 
-type Unary = [Tensor];
+type Unary = [x: Tensor];
 
 /** eˣ. */
 export const exp: Op<Unary> = defineOp<Unary>({

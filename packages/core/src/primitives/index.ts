@@ -1,9 +1,9 @@
-import { add, broadcastAs, div, mul, neg, sub } from './arithmetic.js';
+import { add, div, mul, neg, sub } from './arithmetic.js';
+import { broadcastAs, sumAll, sumCols, sumRows } from './broadcast.js';
 import { col2im, im2col } from './conv.js';
 import { abs, exp, log, relu, sigmoid, sign, sqrt, square, step, tanh } from './elementwise.js';
 import { matmul, matmulNT, matmulTN, transpose } from './linalg.js';
 import { maxPoolGather, maxPoolScatter } from './pool.js';
-import { sumAll, sumCols, sumRows } from './reduce.js';
 import { logSoftmax, logSumExp, softmax, softmaxCrossEntropyWithTargets } from './rowwise.js';
 import { maximum, pow, where } from './select.js';
 import { concatCols, reshape, sliceCols, transposeBlocks } from './shape.js';

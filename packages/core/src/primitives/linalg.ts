@@ -8,7 +8,7 @@ const cannot = (op: string, a: Matrix, b: string): RangeError =>
   new RangeError(`${op}: cannot multiply ${shapeString(a)} by ${b}`);
 
 /** a · b. */
-export const matmul: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
+export const matmul: Op<[a: Tensor, b: Tensor]> = defineOp<[a: Tensor, b: Tensor]>({
   name: 'matmul',
   forward: (a, b) => {
     if (a.columns !== b.rows) throw cannot('matmul', a, shapeString(b));
@@ -19,7 +19,7 @@ export const matmul: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
 });
 
 /** a · bᵀ, without forming bᵀ. */
-export const matmulNT: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
+export const matmulNT: Op<[a: Tensor, b: Tensor]> = defineOp<[a: Tensor, b: Tensor]>({
   name: 'matmulNT',
   forward: (a, b) => {
     if (a.columns !== b.columns) throw cannot('matmulNT', a, `(${shapeString(b)})ᵀ`);
@@ -30,7 +30,7 @@ export const matmulNT: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
 });
 
 /** aᵀ · b, without forming aᵀ. */
-export const matmulTN: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
+export const matmulTN: Op<[a: Tensor, b: Tensor]> = defineOp<[a: Tensor, b: Tensor]>({
   name: 'matmulTN',
   forward: (a, b) => {
     if (a.rows !== b.rows)
@@ -42,7 +42,7 @@ export const matmulTN: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
 });
 
 /** xᵀ. */
-export const transpose: Op<[Tensor]> = defineOp<[Tensor]>({
+export const transpose: Op<[x: Tensor]> = defineOp<[x: Tensor]>({
   name: 'transpose',
   forward: k.transpose,
   // d xᵀ = (dx)ᵀ

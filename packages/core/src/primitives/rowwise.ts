@@ -3,11 +3,11 @@ import { shapeString } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { div, mul, neg, sub } from './arithmetic.js';
+import { sumCols } from './broadcast.js';
 import { exp } from './elementwise.js';
-import { sumCols } from './reduce.js';
 
 /** Row-wise log Σⱼ exp x[i, j], stable for huge entries: m × n → m × 1. */
-export const logSumExp: Op<[Tensor]> = defineOp<[Tensor]>({
+export const logSumExp: Op<[x: Tensor]> = defineOp<[x: Tensor]>({
   name: 'logSumExp',
   forward: k.logSumExpRows,
   // d lse(x) = softmax(x) · dx
@@ -15,7 +15,7 @@ export const logSumExp: Op<[Tensor]> = defineOp<[Tensor]>({
 });
 
 /** Row-wise softmax, stable for huge entries. */
-export const softmax: Op<[Tensor]> = defineOp<[Tensor]>({
+export const softmax: Op<[x: Tensor]> = defineOp<[x: Tensor]>({
   name: 'softmax',
   forward: k.softmaxRows,
   // J = diag(s) − s sᵀ  ⇒  x̄ = s ⊙ (ḡ − ⟨ḡ, s⟩)
@@ -23,7 +23,7 @@ export const softmax: Op<[Tensor]> = defineOp<[Tensor]>({
 });
 
 /** Row-wise log softmax x − lse(x), stable for huge entries. */
-export const logSoftmax: Op<[Tensor]> = defineOp<[Tensor]>({
+export const logSoftmax: Op<[x: Tensor]> = defineOp<[x: Tensor]>({
   name: 'logSoftmax',
   forward: k.logSoftmaxRows,
   // J = I − 1 softmaxᵀ  ⇒  x̄ = ḡ − softmax(x) · Σⱼ ḡⱼ
@@ -34,7 +34,9 @@ export const logSoftmax: Op<[Tensor]> = defineOp<[Tensor]>({
  * Mean over rows of the cross-entropy between targets y (one-hot or probabilities) and softmax(x):
  * (1/m) Σᵢ Σⱼ y[i,j] (lse(x[i]) − x[i,j]). Fused for stability with huge logits.
  */
-export const softmaxCrossEntropyWithTargets: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
+export const softmaxCrossEntropyWithTargets: Op<[logits: Tensor, targets: Tensor]> = defineOp<
+  [logits: Tensor, targets: Tensor]
+>({
   name: 'softmaxCrossEntropy',
   forward: (x, y) => {
     if (x.rows !== y.rows || x.columns !== y.columns) {

@@ -2,7 +2,8 @@ import { type RowKernel, rows, zip } from '../kernels.js';
 import { alloc, rowsOf, shapeString } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
-import { mul, sub, unbroadcast } from './arithmetic.js';
+import { mul, sub } from './arithmetic.js';
+import { unbroadcast } from './broadcast.js';
 import { log, step } from './elementwise.js';
 
 /** The broadcasting binary ops take equal shapes, a 1 × n row, an m × 1 column, or a number. */

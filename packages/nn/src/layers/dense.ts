@@ -23,7 +23,7 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer => {
     name,
     init: (key: Key, inputCols: number) => {
       checkWidth(name, 'the input width', inputCols);
-      const [kW, kb] = split(key, 2) as [Key, Key];
+      const [kW, kb] = split(key, 2);
       return [{ W: init(kW, inputCols, units), b: bias(kb, 1, units) }, units];
     },
     apply: (params: Tree<Tensor>, x: Tensor) => {

@@ -1,4 +1,4 @@
-import { add, type Matrix, type Tree, treeZip } from '@difftape/core';
+import { add, type Matrix, treeZip } from '@difftape/core';
 import type { Params } from '../layer.js';
 
 /**
@@ -15,11 +15,11 @@ export interface GradientTransformation<S = unknown> {
 
 /** Parameters plus updates, leaf by leaf, into fresh matrices. */
 export const applyUpdates = (params: Params, updates: Params): Params =>
-  treeZip(params, updates, (p: Matrix, u: Matrix) => add(p, u) as Matrix) as Params;
+  treeZip(params, updates, (p: Matrix, u: Matrix) => add(p, u));
 
 /** `f` on every pair of leaves of two parameter trees of the same structure. */
 export const zipParams = (
   a: Params,
   b: Params,
   f: (x: Matrix, y: Matrix, path: string) => Matrix,
-): Params => treeZip(a as Tree<Matrix>, b as Tree<Matrix>, f) as Params;
+): Params => treeZip(a, b, f);

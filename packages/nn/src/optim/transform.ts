@@ -5,9 +5,8 @@ import { type GradientTransformation, zipParams } from './base.js';
 import { type LearningRate, rateAt } from './schedule.js';
 
 const zerosLike = (params: Params): Params =>
-  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, 0)) as Params;
-const scaled = (tree: Params, s: number): Params =>
-  treeMap(tree, (m: Matrix) => mul(m, s) as Matrix) as Params;
+  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, 0));
+const scaled = (tree: Params, s: number): Params => treeMap(tree, (m: Matrix) => mul(m, s));
 
 const finite = (
   what: string,
@@ -54,8 +53,8 @@ export const traceMomentum = (
   return {
     init: (params) => ({ velocity: zerosLike(params) }),
     update: (g, { velocity }) => {
-      const v = zipParams(g, velocity, (gi, vi) => add(gi, mul(vi, beta)) as Matrix);
-      const u = nesterov ? zipParams(g, v, (gi, vi) => add(gi, mul(vi, beta)) as Matrix) : v;
+      const v = zipParams(g, velocity, (gi, vi) => add(gi, mul(vi, beta)));
+      const u = nesterov ? zipParams(g, v, (gi, vi) => add(gi, mul(vi, beta))) : v;
       return [u, { velocity: v }];
     },
   };
@@ -88,15 +87,11 @@ export const scaleByAdam = ({
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (g, { count, mu, nu }) => {
       const t = count + 1;
-      const m = zipParams(g, mu, (gi, mi) => add(mul(mi, b1), mul(gi, 1 - b1)) as Matrix);
-      const v = zipParams(g, nu, (gi, vi) => add(mul(vi, b2), mul(square(gi), 1 - b2)) as Matrix);
+      const m = zipParams(g, mu, (gi, mi) => add(mul(mi, b1), mul(gi, 1 - b1)));
+      const v = zipParams(g, nu, (gi, vi) => add(mul(vi, b2), mul(square(gi), 1 - b2)));
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
-      const u = zipParams(
-        m,
-        v,
-        (mi, vi) => div(div(mi, c1), add(sqrt(div(vi, c2)), eps)) as Matrix,
-      );
+      const u = zipParams(m, v, (mi, vi) => div(div(mi, c1), add(sqrt(div(vi, c2)), eps)));
       return [u, { count: t, mu: m, nu: v }];
     },
   };
@@ -114,8 +109,7 @@ export const addRegulariser = (
     update: (g, state, params) => {
       if (lambda === 0) return [g, state];
       const addScaled =
-        reg.addScaled ??
-        ((gi: Matrix, p: Matrix) => add(gi, mul(reg.subgradient(p), lambda)) as Matrix);
+        reg.addScaled ?? ((gi: Matrix, p: Matrix) => add(gi, mul(reg.subgradient(p), lambda)));
       const u = zipParams(g, params, (gi, p, path) =>
         where(path) ? addScaled(gi, p, lambda) : gi,
       );

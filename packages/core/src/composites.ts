@@ -1,6 +1,6 @@
 import { alloc, Matrix } from './matrix.js';
 import { div } from './primitives/arithmetic.js';
-import { sumAll, sumCols, sumRows } from './primitives/reduce.js';
+import { sumAll, sumCols, sumRows } from './primitives/broadcast.js';
 import { softmaxCrossEntropyWithTargets } from './primitives/rowwise.js';
 import { rawOf, type Tensor } from './tape.js';
 
@@ -71,6 +71,3 @@ export const scalar = (x: Tensor): number => {
     throw new RangeError(`scalar: expected a 1x1 value, got ${x.rows}x${x.columns}`);
   return rawOf(x).get(0, 0);
 };
-
-/** `rows x cols` of a matrix or traced value. */
-export const shapeOf = (x: Tensor): [number, number] => [x.rows, x.columns];
