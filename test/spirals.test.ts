@@ -17,6 +17,7 @@ import {
   split,
   sub,
   type Tensor,
+  type Traceable,
   uniform,
 } from '@difftape/core';
 import {
@@ -82,7 +83,7 @@ describe('two spirals with core and nn only', () => {
     const optimiser = adam(0.01);
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
     let state = initTrainState(model.init(kInit, 2)[0], optimiser);
-    const accuracy = (params: Params) =>
+    const accuracy = (params: typeof state.params) =>
       top1Accuracy(argmaxRows(model.apply(params, data.x) as Matrix), data.labels);
     const before = accuracy(state.params);
     for (let epoch = 0; epoch < 200; epoch++) {
@@ -96,12 +97,15 @@ describe('two spirals with core and nn only', () => {
   }, 30_000);
 
   /** The user's model's loss on a small batch, as a function of its parameters. */
-  const lossOn = (layers: Layer, seed: number) => {
-    const [kp, kb] = split(key(seed), 2) as [Key, Key];
+  const lossOn = <P extends Params>(layers: Layer<P>, seed: number) => {
+    const [kp, kb] = split(key(seed), 2);
     const indices = batchIndices(kb, data.labels.length, 8)[0]!;
     const batch = gather(data.x, data.labels, indices);
     const params = layers.init(kp, 2)[0];
-    return { f: (p: Params) => softmaxCrossEntropy(layers.apply(p, batch.x), batch.y), params };
+    return {
+      f: (p: P | Traceable<P>) => softmaxCrossEntropy(layers.apply(p, batch.x), batch.y),
+      params,
+    };
   };
 
   test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 })], { numRuns: 4 })(

@@ -10,14 +10,30 @@ export interface GradOptions {
   readonly checkFinite?: boolean;
 }
 
-/** The parameters' structure with a `Matrix` at every leaf: what gradients look like. */
-export type Grads<P> = P extends Tensor
-  ? Matrix
-  : P extends readonly (infer E)[]
-    ? Grads<E>[]
-    : P extends object
+/** The parameters' structure (tuples stay tuples) with a `Matrix` at every leaf: what gradients look like. */
+export type Grads<P> = [Tree<Matrix>] extends [P]
+  ? Tree<Matrix> // P is a whole tree type (e.g. `Tree<Tensor>`): spelled out it would never end
+  : P extends Tensor
+    ? Matrix
+    : P extends readonly unknown[]
       ? { -readonly [K in keyof P]: Grads<P[K]> }
-      : never;
+      : P extends object
+        ? { -readonly [K in keyof P]: Grads<P[K]> }
+        : never;
+
+/**
+ * The parameters' structure with a `Tensor` at every leaf: what a function receives inside `grad`,
+ * where the leaves are traced. `Traceable<{ W: Matrix }>` is `{ W: Tensor }`.
+ */
+export type Traceable<P> = [Tree<Matrix>] extends [P]
+  ? Tree<Tensor> // P is a whole tree type (e.g. `Params`): spelled out it would never end
+  : P extends Tensor
+    ? Tensor
+    : P extends readonly unknown[]
+      ? { [K in keyof P]: Traceable<P[K]> }
+      : P extends object
+        ? { [K in keyof P]: Traceable<P[K]> }
+        : P;
 
 const describe = (x: unknown): string =>
   x === null

@@ -21,6 +21,7 @@ export {
   grad,
   hvp,
   jvp,
+  type Traceable,
   treeDot,
   valueAndGrad,
   vjp,

@@ -71,7 +71,7 @@ const runKeys = (seed: number): { init: Key; data: Key; augment: Key } => {
 
 /** Where to start: a fresh run, or the position and state stored in a run's checkpoint. */
 export interface Start {
-  readonly state: TrainState<unknown[]>;
+  readonly state: TrainState<Params, unknown[]>;
   readonly position: Position;
 }
 
@@ -123,7 +123,7 @@ export const train = async (
     hooks.onEpochEnd?.(record);
     return record;
   };
-  const save = (state: TrainState<unknown[]>, position: Position) =>
+  const save = (state: TrainState<Params, unknown[]>, position: Position) =>
     saveCheckpoint(files.checkpoint, {
       params: state.params,
       optimiserState: state.optState,
@@ -136,7 +136,7 @@ export const train = async (
       }),
     });
 
-  let state: TrainState<unknown[]>;
+  let state: TrainState<Params, unknown[]>;
   let position: Position;
   if (resume) {
     checkResume(

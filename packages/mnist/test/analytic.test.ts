@@ -17,6 +17,7 @@ import {
 } from '@difftape/core';
 import { arbEntries, arbMatrix } from '@difftape/core/testing';
 import {
+  type AnyLayer,
   addRegulariser,
   applyUpdates,
   chain,
@@ -111,8 +112,14 @@ interface Problem {
 }
 
 /** Serial(Dense(h₁), Relu, ..., Dense(K)) for widths [n, h₁, ..., K]. */
-const mlp = (widths: readonly number[]): Layer =>
-  Serial(...widths.slice(1, -1).flatMap((h) => [Dense(h), Relu]), Dense(widths.at(-1)!));
+const mlp = (widths: readonly number[]): Layer => {
+  // The depth is data here, so the parameter types are only known at run time (as modelFromSpec's).
+  const model: AnyLayer = Serial(
+    ...widths.slice(1, -1).flatMap((h) => [Dense(h), Relu]),
+    Dense(widths.at(-1)!),
+  );
+  return model;
+};
 
 /**
  * Small MLPs of 0–3 hidden layers (input 4–8, hidden 3–6, K 3–5, batch 1–6). Weights lie in

@@ -31,10 +31,17 @@ export {
   type ProbabilityBrand,
 } from './decode.js';
 export { glorotUniform, heNormal, type Initialiser, normalInit, zeros } from './init.js';
-export { checkWidth, type Layer, type Params } from './layer.js';
+export {
+  type AnyLayer,
+  checkWidth,
+  type Layer,
+  type NoParams,
+  type Params,
+  type ParamsOf,
+} from './layer.js';
 export { Activation, LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from './layers/activations.js';
 export { Dense, type DenseOptions, type DenseParams } from './layers/dense.js';
-export { Serial } from './layers/serial.js';
+export { Serial, type SerialParams } from './layers/serial.js';
 export { mse, nll, softmaxCrossEntropy } from './loss.js';
 export {
   argmaxRows,
@@ -54,7 +61,7 @@ export {
   sgd,
 } from './optim/alias.js';
 export { applyUpdates, type GradientTransformation } from './optim/base.js';
-export { chain } from './optim/combine.js';
+export { type ChainState, chain, type StateOf } from './optim/combine.js';
 export {
   cosineDecay,
   exponentialDecay,

@@ -1,22 +1,39 @@
-import type { Key, Matrix, Tensor, Tree } from '@difftape/core';
+import type { Key, Matrix, Tensor, Traceable, Tree } from '@difftape/core';
 
 /** Parameters at rest: a tree of matrices. Inside `grad` the same tree holds traced values. */
 export type Params = Tree<Matrix>;
 
+/** The parameters of a parameter-free layer (an activation). */
+export type NoParams = Record<string, never>;
+
 /**
  * A layer is a value: `init` makes its parameters for an input width and says its output width;
  * `apply` is a pure function of parameters and a batch (rows are samples). Models are layers too.
+ * `P` is the parameters' type at rest, with matrices at the leaves.
  */
-export interface Layer {
+export interface Layer<P extends Params = Params> {
   /** Names the layer in errors, e.g. `Dense(100)`. */
   readonly name: string;
   /** Fresh parameters for inputs of `inputCols` columns, drawn from `key`, and the output width. */
-  readonly init: (key: Key, inputCols: number) => [params: Params, outputCols: number];
-  /** The output for a batch `x` (one sample a row); pure, and differentiable in `params`. */
-  readonly apply: (params: Tree<Tensor>, x: Tensor) => Tensor;
+  readonly init: (key: Key, inputCols: number) => [params: P, outputCols: number];
+  /**
+   * The output for a batch `x` (one sample a row); pure, and differentiable in `params`. Runs on the
+   * parameters at rest (`P`) or traced by `grad` (`Traceable<P>`).
+   */
+  readonly apply: (params: P | Traceable<P>, x: Tensor) => Tensor;
   /** A combinator's layers in order (`Serial` sets it), so that `summary` can list them. */
-  readonly layers?: readonly Layer[];
+  readonly layers?: readonly AnyLayer[];
 }
+
+/**
+ * A layer of any parameter type, for lists of mixed layers (`Serial`'s, `modelFromSpec`'s). `any`
+ * because `Layer<P>` is invariant in P: `Layer<{ W, b }>` is no `Layer<Params>`, yet both are layers.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above; only ever a constraint or a list element
+export type AnyLayer = Layer<any>;
+
+/** The parameter type of a layer: `ParamsOf<Layer<P>>` is `P`. */
+export type ParamsOf<L> = L extends Layer<infer P> ? P : never;
 
 /** Throws unless n is a positive integer; names the layer. */
 export const checkWidth = (layer: string, what: string, n: number): void => {

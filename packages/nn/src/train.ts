@@ -1,11 +1,18 @@
-import { type Key, type Matrix, permutation, type Tensor, valueAndGrad } from '@difftape/core';
-import type { Layer, Params } from './layer.js';
+import {
+  type Key,
+  type Matrix,
+  permutation,
+  type Tensor,
+  type Tree,
+  valueAndGrad,
+} from '@difftape/core';
+import type { AnyLayer, Layer, Params } from './layer.js';
 import type { GradientTransformation } from './optim/base.js';
 import { applyUpdates } from './optim/base.js';
 
-/** What a training step carries from one batch to the next. */
-export interface TrainState<S = unknown> {
-  readonly params: Params;
+/** What a training step carries from one batch to the next: parameters `P`, optimiser state `S`. */
+export interface TrainState<P extends Params = Params, S = unknown> {
+  readonly params: P;
   readonly optState: S;
   /** Steps taken so far. */
   readonly step: number;
@@ -21,10 +28,10 @@ export interface Batch<Y = ArrayLike<number>> {
 export type Loss<Y = ArrayLike<number>> = (output: Tensor, targets: Y) => Tensor;
 
 /** The fresh state for `params`. */
-export const initTrainState = <S>(
-  params: Params,
+export const initTrainState = <P extends Params, S>(
+  params: P,
   optimiser: GradientTransformation<S>,
-): TrainState<S> => ({
+): TrainState<P, S> => ({
   params,
   optState: optimiser.init(params),
   step: 0,
@@ -41,21 +48,24 @@ export interface StepOptions {
 
 /**
  * A pure training step: loss and gradient on the batch, the optimiser's updates, new parameters.
- * Returns the next state and the batch loss (before the update).
+ * Returns the next state and the batch loss (before the update). Its types follow the model's
+ * parameters, the loss's targets and the optimiser's state.
  */
-export const makeStep = <S, Y = ArrayLike<number>>(
-  model: Layer,
+export const makeStep = <P extends Params, S, Y = ArrayLike<number>>(
+  model: Layer<P>,
   loss: Loss<Y>,
   optimiser: GradientTransformation<S>,
   options: StepOptions = {},
 ) => {
   const gradOptions = { checkFinite: options.checkFinite === true };
-  return (state: TrainState<S>, batch: Batch<Y>): [TrainState<S>, { loss: number }] => {
+  // Under `grad` the parameters are a traced tree; the model checks their structure at run time.
+  const anyModel: AnyLayer = model;
+  return (state: TrainState<P, S>, batch: Batch<Y>): [TrainState<P, S>, { loss: number }] => {
     const [value, grads] = valueAndGrad(
-      (p: Params) => loss(model.apply(p, batch.x), batch.y),
+      (p: Tree<Tensor>) => loss(anyModel.apply(p, batch.x), batch.y),
       gradOptions,
     )(state.params);
-    const [updates, optState] = optimiser.update(grads as Params, state.optState, state.params);
+    const [updates, optState] = optimiser.update(grads, state.optState, state.params);
     return [
       { params: applyUpdates(state.params, updates), optState, step: state.step + 1 },
       { loss: value },

@@ -83,7 +83,7 @@ describe('layers', () => {
     expect(() => model.apply(params, filled(2, 783, 0) as Tensor)).toThrow(
       'Serial: layer 0 (Dense(100)): Dense(100): expects 784 input columns, got 2x783',
     );
-    const broken = [...(params as Tree<Matrix>[])];
+    const broken: typeof params = [...params];
     broken[2] = { W: filled(99, 100, 0), b: filled(1, 100, 0) };
     expect(() => model.apply(broken, filled(2, 784, 0))).toThrow(
       'Serial: layer 2 (Dense(100)): Dense(100): expects 99 input columns, got 2x100',

@@ -102,12 +102,13 @@ describe('optimisers, one or two steps by hand', () => {
 });
 
 describe('purity', () => {
-  it.each([
+  const optimisers: [string, GradientTransformation][] = [
     ['sgd', sgd(0.1)],
     ['momentum', momentum(0.1, 0.9, { nesterov: true })],
     ['adam', adam(0.01)],
     ['report', chain(addRegulariser(l1MaxColumn, 1e-3), sgd(0.05))],
-  ])('%s leaves params, grads and state untouched', (_name, opt) => {
+  ];
+  it.each(optimisers)('%s leaves params, grads and state untouched', (_name, opt) => {
     const params = p0();
     const grads = g0();
     const state = opt.init(params);

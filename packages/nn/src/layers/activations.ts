@@ -1,9 +1,9 @@
 import type { Tensor } from '@difftape/core';
 import * as core from '@difftape/core';
-import { checkWidth, type Layer } from '../layer.js';
+import { checkWidth, type Layer, type NoParams } from '../layer.js';
 
 /** A parameter-free layer applying f row by row; output width = input width. */
-export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer => ({
+export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer<NoParams> => ({
   name,
   init: (_key, inputCols) => {
     checkWidth(name, 'the input width', inputCols);
@@ -13,12 +13,12 @@ export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer => ({
 });
 
 /** max(0, x). */
-export const Relu: Layer = Activation('Relu', core.relu);
+export const Relu: Layer<NoParams> = Activation('Relu', core.relu);
 /** tanh(x). */
-export const Tanh: Layer = Activation('Tanh', core.tanh);
+export const Tanh: Layer<NoParams> = Activation('Tanh', core.tanh);
 /** 1 / (1 + e⁻ˣ). */
-export const Sigmoid: Layer = Activation('Sigmoid', core.sigmoid);
+export const Sigmoid: Layer<NoParams> = Activation('Sigmoid', core.sigmoid);
 /** Row-wise softmax (for probabilities; train on logits with softmaxCrossEntropy instead). */
-export const Softmax: Layer = Activation('Softmax', core.softmax);
+export const Softmax: Layer<NoParams> = Activation('Softmax', core.softmax);
 /** Row-wise log softmax. */
-export const LogSoftmax: Layer = Activation('LogSoftmax', core.logSoftmax);
+export const LogSoftmax: Layer<NoParams> = Activation('LogSoftmax', core.logSoftmax);

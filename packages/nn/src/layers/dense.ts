@@ -1,4 +1,12 @@
-import { add, type Key, matmul, split, type Tensor, type Tree } from '@difftape/core';
+import {
+  add,
+  type Key,
+  type Matrix,
+  matmul,
+  split,
+  type Tensor,
+  type Traceable,
+} from '@difftape/core';
 import { glorotUniform, type Initialiser, zeros } from '../init.js';
 import { checkWidth, type Layer } from '../layer.js';
 
@@ -8,14 +16,14 @@ export interface DenseOptions {
   readonly bias?: Initialiser;
 }
 
-/** Parameters of a dense layer: W (in × out) and b (1 × out). */
-export interface DenseParams<T = Tensor> {
-  readonly W: T;
-  readonly b: T;
-}
+/** Parameters of a dense layer: W (in × out) and b (1 × out). A type, not an interface, so it is a `Params`. */
+export type DenseParams = {
+  readonly W: Matrix;
+  readonly b: Matrix;
+};
 
 /** x·W + b with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
-export const Dense = (units: number, options: DenseOptions = {}): Layer => {
+export const Dense = (units: number, options: DenseOptions = {}): Layer<DenseParams> => {
   const name = `Dense(${units})`;
   checkWidth(name, 'units', units);
   const { init = glorotUniform, bias = zeros } = options;
@@ -26,8 +34,7 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer => {
       const [kW, kb] = split(key, 2);
       return [{ W: init(kW, inputCols, units), b: bias(kb, 1, units) }, units];
     },
-    apply: (params: Tree<Tensor>, x: Tensor) => {
-      const { W, b } = params as unknown as DenseParams;
+    apply: ({ W, b }: DenseParams | Traceable<DenseParams>, x: Tensor) => {
       if (x.columns !== W.rows) {
         throw new RangeError(
           `${name}: expects ${W.rows} input columns, got ${x.rows}x${x.columns}`,

@@ -6,7 +6,7 @@ import {
   type Tensor,
   type Tree,
 } from '@difftape/core';
-import type { Layer, Params } from '../layer.js';
+import type { AnyLayer, Layer, Params, ParamsOf } from '../layer.js';
 
 /** Prefixes an error from inside a layer with where that layer sits; places a NonFiniteError in it. */
 const within = <T>(where: string, f: () => T, site?: LayerSite): T => {
@@ -20,8 +20,18 @@ const within = <T>(where: string, f: () => T, site?: LayerSite): T => {
   }
 };
 
-/** Layers applied one after another; itself a layer whose parameters are the array of theirs. */
-export const Serial = (...layers: Layer[]): Layer => {
+/** The parameters of `Serial(...layers)`: the tuple of its layers' parameters. */
+export type SerialParams<Ls extends readonly AnyLayer[]> = {
+  -readonly [K in keyof Ls]: ParamsOf<Ls[K]>;
+};
+
+/**
+ * Layers applied one after another; itself a layer whose parameters are the tuple of theirs, so
+ * `Serial(Dense(8), Relu, Dense(2))` has parameters `[DenseParams, NoParams, DenseParams]`.
+ */
+export const Serial = <const Ls extends readonly AnyLayer[]>(
+  ...layers: Ls
+): Layer<SerialParams<Ls>> => {
   if (layers.length === 0) throw new RangeError('Serial: needs at least one layer');
   const name = `Serial(${layers.map((l) => l.name).join(', ')})`;
   return {
@@ -38,17 +48,19 @@ export const Serial = (...layers: Layer[]): Layer => {
         params.push(p);
         cols = out;
       });
-      return [params, cols];
+      // One entry per layer, in order: the tuple type only says which entry is which.
+      return [params as SerialParams<Ls>, cols];
     },
-    apply: (params: Tree<Tensor>, x: Tensor) => {
-      const ps = params as readonly Tree<Tensor>[];
+    apply: (params, x: Tensor) => {
+      // Each layer checks its own entry; here they are only handed on, so any tree will do.
+      const ps: Tree<Tensor> = params;
       if (!Array.isArray(ps) || ps.length !== layers.length) {
         throw new TypeError(
           `Serial: expected an array of ${layers.length} parameter sets, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
         );
       }
       return layers.reduce<Tensor>(
-        (h, layer, i) =>
+        (h, layer: AnyLayer, i) =>
           within(`Serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h), {
             index: i,
             name: layer.name,

@@ -13,22 +13,15 @@ import {
 } from './transform.js';
 
 /** Plain SGD: updates = −lr·g. */
-export const sgd = (lr: LearningRate): GradientTransformation<unknown[]> =>
-  chain(scaleByLearningRate(lr));
+export const sgd = (lr: LearningRate) => chain(scaleByLearningRate(lr));
 
 /** SGD with heavy-ball (or Nesterov) momentum: v ← g + βv, updates = −lr·v. */
-export const momentum = (
-  lr: LearningRate,
-  beta = 0.9,
-  { nesterov = false } = {},
-): GradientTransformation<unknown[]> =>
+export const momentum = (lr: LearningRate, beta = 0.9, { nesterov = false } = {}) =>
   chain(traceMomentum(beta, nesterov), scaleByLearningRate(lr));
 
 /** Adam (Kingma & Ba) with bias correction. */
-export const adam = (
-  lr: LearningRate,
-  options: AdamOptions = {},
-): GradientTransformation<unknown[]> => chain(scaleByAdam(options), scaleByLearningRate(lr));
+export const adam = (lr: LearningRate, options: AdamOptions = {}) =>
+  chain(scaleByAdam(options), scaleByLearningRate(lr));
 
 /** Options of `adamw`: Adam's, plus the decoupled weight decay and which leaves it applies to. */
 export interface AdamWOptions extends AdamOptions {
@@ -42,7 +35,7 @@ export interface AdamWOptions extends AdamOptions {
 export const adamw = (
   lr: LearningRate,
   { weightDecay = 1e-4, decayWhere, ...adamOptions }: AdamWOptions = {},
-): GradientTransformation<unknown[]> =>
+) =>
   chain(
     scaleByAdam(adamOptions),
     addDecayedWeights(weightDecay, decayWhere),
@@ -62,6 +55,7 @@ export interface RmspropOptions extends RmsOptions {
 export const rmsprop = (
   lr: LearningRate,
   { centered = false, momentum: beta = 0, nesterov = false, ...rms }: RmspropOptions = {},
+  // The momentum stage is optional, so the state's length is only known at run time.
 ): GradientTransformation<unknown[]> =>
   chain(
     centered ? scaleByStddev(rms) : scaleByRms(rms),

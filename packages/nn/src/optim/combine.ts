@@ -3,22 +3,34 @@ import type { GradientTransformation } from './base.js';
 // biome-ignore lint/suspicious/noExplicitAny: each transformation keeps its own state type
 type AnyTransformation = GradientTransformation<any>;
 
-/** Transformations applied in order; the state is the array of their states. */
-export const chain = (...transforms: AnyTransformation[]): GradientTransformation<unknown[]> => ({
-  init: (params) => transforms.map((t) => t.init(params)),
+/** The state of one transformation: `StateOf<GradientTransformation<S>>` is `S`. */
+export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
+
+/** The state of `chain(...transforms)`: the tuple of their states. */
+export type ChainState<Ts extends readonly AnyTransformation[]> = {
+  -readonly [K in keyof Ts]: StateOf<Ts[K]>;
+};
+
+/** Transformations applied in order; the state is the tuple of their states. */
+export const chain = <const Ts extends readonly AnyTransformation[]>(
+  ...transforms: Ts
+): GradientTransformation<ChainState<Ts>> => ({
+  // One state per transformation, in order: the tuple type only says which is which.
+  init: (params) => transforms.map((t) => t.init(params)) as ChainState<Ts>,
   update: (updates, state, params) => {
-    if (!Array.isArray(state) || state.length !== transforms.length) {
+    const states: readonly unknown[] = state;
+    if (!Array.isArray(states) || states.length !== transforms.length) {
       throw new TypeError(
-        `chain: expected a state array of ${transforms.length}, got ${Array.isArray(state) ? state.length : typeof state}`,
+        `chain: expected a state array of ${transforms.length}, got ${Array.isArray(states) ? states.length : typeof states}`,
       );
     }
     const next: unknown[] = [];
     let u = updates;
-    transforms.forEach((t, i) => {
-      const [ui, si] = t.update(u, state[i], params);
+    transforms.forEach((t: AnyTransformation, i) => {
+      const [ui, si] = t.update(u, states[i], params);
       u = ui;
       next.push(si);
     });
-    return [u, next];
+    return [u, next as ChainState<Ts>];
   },
 });
