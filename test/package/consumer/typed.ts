@@ -26,6 +26,7 @@ import {
   l1MaxColumn,
   makeStep,
   modelFromSpec,
+  type ParamsOf,
   sgd,
   type TrainState,
 } from '@difftape/nn';
@@ -50,8 +51,14 @@ const optimiser: GradientTransformation<unknown[]> = chain(
   adam(1e-2),
 );
 const step = makeStep(model, softmaxCrossEntropy, optimiser);
-const state: TrainState<unknown[]> = initTrainState(model.init(key(1), 3)[0], optimiser);
-const [next, { loss: batchLoss }]: [TrainState<unknown[]>, { loss: number }] = step(state, {
+const state: TrainState<ParamsOf<typeof model>, unknown[]> = initTrainState(
+  model.init(key(1), 3)[0],
+  optimiser,
+);
+const [next, { loss: batchLoss }]: [
+  TrainState<ParamsOf<typeof model>, unknown[]>,
+  { loss: number },
+] = step(state, {
   x,
   y: labels,
 });
