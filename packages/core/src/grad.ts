@@ -15,11 +15,9 @@ export type Grads<P> = [Tree<Matrix>] extends [P]
   ? Tree<Matrix> // P is a whole tree type (e.g. `Tree<Tensor>`): spelled out it would never end
   : P extends Tensor
     ? Matrix
-    : P extends readonly unknown[]
+    : P extends object // mapped over a tuple, a mapped type is a tuple again
       ? { -readonly [K in keyof P]: Grads<P[K]> }
-      : P extends object
-        ? { -readonly [K in keyof P]: Grads<P[K]> }
-        : never;
+      : never;
 
 /**
  * The parameters' structure with a `Tensor` at every leaf: what a function receives inside `grad`,
@@ -29,11 +27,9 @@ export type Traceable<P> = [Tree<Matrix>] extends [P]
   ? Tree<Tensor> // P is a whole tree type (e.g. `Params`): spelled out it would never end
   : P extends Tensor
     ? Tensor
-    : P extends readonly unknown[]
+    : P extends object
       ? { [K in keyof P]: Traceable<P[K]> }
-      : P extends object
-        ? { [K in keyof P]: Traceable<P[K]> }
-        : P;
+      : P;
 
 const describe = (x: unknown): string =>
   x === null

@@ -174,7 +174,7 @@ export const train = async (
         : gatherBatch(trainSet, indices);
       const batch = { x, y: gatherLabels(trainSet, indices) };
       const site = { step: state.step + 1, epoch };
-      let next: TrainState<unknown[]>;
+      let next: TrainState<Params, unknown[]>;
       let stats: { loss: number };
       try {
         [next, stats] = step(state, batch);

@@ -4,6 +4,7 @@ import { bytesToHex } from '@noble/hashes/utils';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeOrThrow, decodeWith, showValue } from './decode.js';
+import type { Params } from './layer.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -427,9 +428,16 @@ const kindOf = (x: unknown): string => (x === null ? 'null' : typeof x);
 /**
  * Throws unless `params` has `expected`'s structure and shapes (leaves `[rows, cols]` or matrices,
  * on either side; scalar leaves, as in optimiser states, of the same kind), naming the first leaf
- * that differs: `what: layers.2.W: expected 100x10, got 100x9`.
+ * that differs: `what: layers.2.W: expected 100x10, got 100x9`. Checking loaded parameters
+ * against a model's fresh ones types them like the model's.
  */
-export const checkParamShapes = (params: unknown, expected: unknown, what: string): void => {
+export function checkParamShapes<P extends Params>(
+  params: Params,
+  expected: P,
+  what: string,
+): asserts params is P;
+export function checkParamShapes(params: unknown, expected: unknown, what: string): void;
+export function checkParamShapes(params: unknown, expected: unknown, what: string): void {
   const walk = (p: unknown, e: unknown, path: string): void => {
     const fail = (message: string): never => {
       throw new Error(`${what}: ${path === '' ? '' : `${path}: `}${message}`);
@@ -470,7 +478,7 @@ export const checkParamShapes = (params: unknown, expected: unknown, what: strin
     }
   };
   walk(params, expected, '');
-};
+}
 
 /** Like describeValue, but a shape pair in a shapes tree reads as the matrix it stands for. */
 const describe = (x: unknown): string =>

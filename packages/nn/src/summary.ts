@@ -1,5 +1,5 @@
 import { key, treeFlatten } from '@difftape/core';
-import type { Layer } from './layer.js';
+import type { AnyLayer } from './layer.js';
 
 /** One line of a model summary: a layer, the width of its output, its parameter count. */
 export interface SummaryRow {
@@ -16,13 +16,14 @@ export interface ModelSummary {
 }
 
 /** The layers a summary lists: a combinator's (recursively), else the layer itself. */
-const leaves = (layer: Layer): Layer[] => (layer.layers ? layer.layers.flatMap(leaves) : [layer]);
+const leaves = (layer: AnyLayer): AnyLayer[] =>
+  layer.layers ? layer.layers.flatMap(leaves) : [layer];
 
 /**
  * Each layer of `model` with its output width and parameter count, for inputs of `inputCols`
  * columns. Pure: it initialises each layer once from a fixed key and counts the entries.
  */
-export const summary = (model: Layer, inputCols: number): ModelSummary => {
+export const summary = (model: AnyLayer, inputCols: number): ModelSummary => {
   let cols = inputCols;
   const rows = leaves(model).map((layer): SummaryRow => {
     const [params, outputCols] = layer.init(key(0), cols);
