@@ -49,8 +49,8 @@ const h1 = maxPool2d(relu(conv2d(x, params.c1, conv1)), pool1);
 const timings = compareInterleaved([
   { name: 'loss and gradient (forward + backward)', run: () => valueAndGrad(loss)(params) },
   { name: 'forward only', run: () => loss(params) },
-  { name: 'im2col, layer 1 (50x784 → 39200x25)', run: () => im2col(x, ...geometryArgs(conv1)) },
-  { name: 'im2col, layer 2 (50x1568 → 5000x200)', run: () => im2col(h1, ...geometryArgs(conv2)) },
+  { name: 'im2col, layer 1 (50x784 → 25x39200)', run: () => im2col(x, ...geometryArgs(conv1)) },
+  { name: 'im2col, layer 2 (50x1568 → 200x5000)', run: () => im2col(h1, ...geometryArgs(conv2)) },
   { name: 'conv2d, layer 2', run: () => conv2d(h1, params.c2, conv2) },
   {
     name: 'maxPool2d, layer 1 (50x6272 → 50x1568)',

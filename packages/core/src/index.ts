@@ -66,7 +66,7 @@ export {
   softmaxCrossEntropyWithTargets,
 } from './primitives/rowwise.js';
 export { maximum, pow, where } from './primitives/select.js';
-export { concatCols, reshape, sliceCols, transposeBlocks } from './primitives/shape.js';
+export { concatCols, reshape, sliceCols, transposeChunks } from './primitives/shape.js';
 export {
   foldIn,
   type Key,

@@ -1,9 +1,9 @@
 import { alloc, shapeString } from './matrix.js';
 import { add } from './primitives/arithmetic.js';
 import { geometryArgs, geometryOf, im2col, type WindowGeometry } from './primitives/conv.js';
-import { matmul } from './primitives/linalg.js';
+import { matmul, matmulTN, transpose } from './primitives/linalg.js';
 import { maxPoolGather } from './primitives/pool.js';
-import { reshape, transposeBlocks } from './primitives/shape.js';
+import { transposeChunks } from './primitives/shape.js';
 import type { Tensor } from './tape.js';
 
 /** Composite 2-D ops on batches of images, one image per row in channel-major (c, y, x) order. */
@@ -61,7 +61,8 @@ export const poolGeometry = (
 /**
  * 2-D cross-correlation (what deep learning calls convolution): x N × (C·H·W), filters
  * (C·kernelH·kernelW) × F with rows in (c, ky, kx) order, an optional 1 × F bias;
- * result N × (F·outH·outW), channel-major. The patches times the filters, on the gemm kernels.
+ * result N × (F·outH·outW), channel-major. The filters times the patches (im2col) on the gemm
+ * kernels give F × (N·outH·outW) in long rows; `transposeChunks` makes each sample a row.
  */
 export const conv2d = (
   x: Tensor,
@@ -75,14 +76,9 @@ export const conv2d = (
     throw new RangeError(
       `conv2d: filters are ${shapeString(filters)}, expected ${patchSize} rows (${g.channels}x${g.kernelH}x${g.kernelW})`,
     );
-  const positions = g.outHeight * g.outWidth;
-  const byPosition = matmul(im2col(x, ...geometryArgs(g)), filters);
-  const biased = bias === undefined ? byPosition : add(byPosition, bias);
-  return transposeBlocks(
-    reshape(biased, x.rows, positions * filters.columns),
-    positions,
-    filters.columns,
-  );
+  const byChannel = matmulTN(filters, im2col(x, ...geometryArgs(g)));
+  const biased = bias === undefined ? byChannel : add(byChannel, transpose(bias));
+  return transposeChunks(biased, x.rows);
 };
 
 /** The maximum of each window, per channel: N × (C·H·W) → N × (C·outH·outW); the gradient goes to each window's first maximum. */
@@ -93,15 +89,8 @@ export const maxPool2d = (x: Tensor, geometry: WindowGeometry): Tensor =>
 export const avgPool2d = (x: Tensor, geometry: WindowGeometry): Tensor => {
   const g = geometry;
   const area = g.kernelH * g.kernelW;
-  // averages each channel's block of patch columns
-  const [blocks, rows] = alloc(g.channels * area, g.channels);
-  for (let c = 0; c < g.channels; c++)
-    for (let k = 0; k < area; k++) rows[c * area + k]![c] = 1 / area;
-  const positions = g.outHeight * g.outWidth;
-  const byPosition = matmul(im2col(x, ...geometryArgs(g)), blocks);
-  return transposeBlocks(
-    reshape(byPosition, x.rows, positions * g.channels),
-    positions,
-    g.channels,
-  );
+  // row c averages channel c's block of patch rows
+  const [blocks, rows] = alloc(g.channels, g.channels * area);
+  for (let c = 0; c < g.channels; c++) rows[c]!.fill(1 / area, c * area, (c + 1) * area);
+  return transposeChunks(matmul(blocks, im2col(x, ...geometryArgs(g))), x.rows);
 };

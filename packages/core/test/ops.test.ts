@@ -150,7 +150,7 @@ const coveredBy: Record<PrimitiveName, OpCase['name']> = {
   reshape: 'reshape',
   sliceCols: 'sliceCols',
   concatCols: 'concatCols',
-  transposeBlocks: 'transposeBlocks',
+  transposeChunks: 'transposeChunks',
   maximum: 'maximum',
   pow: 'pow',
   where: 'where',

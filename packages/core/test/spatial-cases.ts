@@ -18,7 +18,7 @@ import {
   sliceCols,
   type Tensor,
   toFlat,
-  transposeBlocks,
+  transposeChunks,
   type WindowGeometry,
   where,
 } from './imports.js';
@@ -108,8 +108,8 @@ export const spatialCases: readonly SpatialCase[] = [
       .chain(([r, c, d]) => fc.tuple(arbEntries(r, c), arbEntries(r, d))),
   },
   {
-    name: 'transposeBlocks',
-    f: ([x]) => transposeBlocks(x!, 2, 3),
+    name: 'transposeChunks',
+    f: ([x]) => transposeChunks(x!, 3),
     inputs: size().chain((r) => arbEntries(r, 6).map((m) => [m])),
   },
   { name: 'maximum', f: ([a, b]) => maximum(a!, b!), inputs: apart },
@@ -142,7 +142,7 @@ export const spatialCases: readonly SpatialCase[] = [
       name: `col2im ${label}`,
       f: ([p]) => col2im(p!, ...geometryArgs(g)),
       inputs: size(2).chain((n) =>
-        arbEntries(n * g.outHeight * g.outWidth, g.channels * g.kernelH * g.kernelW).map((m) => [
+        arbEntries(g.channels * g.kernelH * g.kernelW, n * g.outHeight * g.outWidth).map((m) => [
           m,
         ]),
       ),
@@ -166,6 +166,11 @@ export const spatialCases: readonly SpatialCase[] = [
     name: 'maxPool2d 3x3 stride 2',
     f: ([x]) => maxPool2d(x!, poolGeometry([1, 5, 5], { window: 3, stride: 2 })),
     inputs: size(2).chain((n) => distinctEntries(n, 25).map((m) => [m])),
+  },
+  {
+    name: 'maxPool2d 3x3 same (padding skipped)',
+    f: ([x]) => maxPool2d(x!, convGeometry([1, 4, 4], { kernel: 3, padding: 'same' })),
+    inputs: size(2).chain((n) => distinctEntries(n, 16).map((m) => [m])),
   },
   {
     name: 'maxPoolScatter',

@@ -27,7 +27,7 @@ import {
   type Tensor,
   tanh,
   toFlat,
-  transposeBlocks,
+  transposeChunks,
   type WindowGeometry,
   where,
 } from './imports.js';
@@ -114,7 +114,7 @@ describe('convolution', () => {
         .chain((n) =>
           fc.tuple(
             arbEntries(n, g.channels * g.height * g.width),
-            arbEntries(n * g.outHeight * g.outWidth, g.channels * g.kernelH * g.kernelW),
+            arbEntries(g.channels * g.kernelH * g.kernelW, n * g.outHeight * g.outWidth),
           ),
         ),
     ])('col2im is the adjoint of im2col: ⟨im2col(x), p⟩ = ⟨x, col2im(p)⟩', ([x, p]) => {
@@ -226,9 +226,10 @@ describe('shape ops', () => {
     expect(concatCols(sliceCols(x, 0, 2), sliceCols(x, 2, 5))).toBeAllclose(x);
   });
 
-  it('transposeBlocks turns (position, channel) rows into (channel, position)', () => {
-    expect(transposeBlocks(m(1, 6, [1, 10, 2, 20, 3, 30]), 3, 2)).toBeAllclose(
-      m(1, 6, [1, 2, 3, 10, 20, 30]),
+  it('transposeChunks turns channel rows of (sample, position) into sample rows of (channel, position)', () => {
+    // 2 channels × (2 samples × 3 positions) → 2 samples × (2 channels × 3 positions)
+    expect(transposeChunks(m(2, 6, [1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]), 2)).toBeAllclose(
+      m(2, 6, [1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60]),
     );
   });
 });
@@ -309,9 +310,9 @@ describe('errors name the op and the shapes', () => {
       /^concatCols: cannot concatenate 2x3 with 3x3/,
     ],
     [
-      'transposeBlocks',
-      () => transposeBlocks(z(2, 6), 4, 2),
-      /^transposeBlocks: rows of 2x6 do not hold 4x2 blocks$/,
+      'transposeChunks',
+      () => transposeChunks(z(2, 6), 4),
+      /^transposeChunks: the 6 columns of 2x6 do not split into 4 chunks$/,
     ],
     ['maximum', () => maximum(z(2, 3), z(3, 2)), /^maximum: cannot broadcast 2x3 with 3x2$/],
     ['pow', () => pow(z(2, 3), z(2, 2)), /^pow: cannot broadcast 2x3 with 2x2$/],
@@ -324,7 +325,7 @@ describe('errors name the op and the shapes', () => {
     [
       'col2im',
       () => col2im(z(3, 9), ...geometryArgs(g)),
-      /^col2im: patches are 3x9, expected a multiple of 4 rows and 9 columns$/,
+      /^col2im: patches are 3x9, expected 9 rows and a multiple of 4 columns$/,
     ],
     [
       'conv2d',

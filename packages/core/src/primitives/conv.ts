@@ -85,10 +85,11 @@ export const checkSamples = (op: string, x: Matrix, g: WindowGeometry): void => 
 };
 
 /**
- * Copies between images and patches. Patch row n·(outH·outW) + oy·outW + ox, column (c, ky, kx)
+ * Copies between images and patches. Patch row (c, ky, kx), column n·(outH·outW) + oy·outW + ox
  * holds image entry (c, oy·stride − padTop + ky, ox·stride − padLeft + kx) of sample n; `toPatches`
  * copies image → patches, else patches are added back into the image. Positions in the padding are
- * skipped. One loop nest for both directions keeps the two primitives exact adjoints.
+ * skipped. One loop nest for both directions keeps the two primitives exact adjoints; the inner
+ * loop runs along an image row and a patch row (both contiguous at stride 1).
  */
 const transfer = (
   g: WindowGeometry,
@@ -97,38 +98,41 @@ const transfer = (
   toPatches: boolean,
 ): void => {
   const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
-  const positions = g.outHeight * g.outWidth;
-  images.forEach((image, n) => {
-    for (let oy = 0; oy < g.outHeight; oy++)
-      for (let ox = 0; ox < g.outWidth; ox++) {
-        const patch = patches[n * positions + oy * g.outWidth + ox]!;
-        const x0 = ox * stride - padLeft;
-        const [from, to] = [Math.max(0, -x0), Math.min(kernelW, width - x0)];
-        for (let c = 0; c < channels; c++)
-          for (let ky = 0; ky < kernelH; ky++) {
+  const { outHeight, outWidth } = g;
+  for (let c = 0; c < channels; c++)
+    for (let ky = 0; ky < kernelH; ky++)
+      for (let kx = 0; kx < kernelW; kx++) {
+        const patch = patches[(c * kernelH + ky) * kernelW + kx]!;
+        // the outputs ox whose column ox·stride − padLeft + kx lies inside the image
+        const from = Math.max(0, Math.ceil((padLeft - kx) / stride));
+        const to = Math.min(outWidth, Math.floor((width - 1 + padLeft - kx) / stride) + 1);
+        images.forEach((image, n) => {
+          for (let oy = 0; oy < outHeight; oy++) {
             const y = oy * stride - padTop + ky;
             if (y < 0 || y >= height) continue;
-            const src = (c * height + y) * width + x0;
-            const dst = (c * kernelH + ky) * kernelW;
-            if (toPatches) for (let kx = from; kx < to; kx++) patch[dst + kx] = image[src + kx]!;
-            else for (let kx = from; kx < to; kx++) image[src + kx]! += patch[dst + kx]!;
+            const src = (c * height + y) * width - padLeft + kx;
+            const dst = (n * outHeight + oy) * outWidth;
+            if (toPatches)
+              for (let ox = from; ox < to; ox++) patch[dst + ox] = image[src + ox * stride]!;
+            else for (let ox = from; ox < to; ox++) image[src + ox * stride]! += patch[dst + ox]!;
           }
+        });
       }
-  });
 };
 
 type Windowed = [Tensor, ...GeometryArgs];
 
 /**
- * The patches of a batch of images: N × (C·H·W) → (N·outH·outW) × (C·kernelH·kernelW), one row per
- * window position, sample-major, each row the window's values in (c, ky, kx) order.
+ * The patches of a batch of images as columns: N × (C·H·W) → (C·kernelH·kernelW) × (N·outH·outW),
+ * one column per window position (sample-major), each column the window's values in (c, ky, kx)
+ * order. Few long rows: the gemm kernels run along them.
  */
 export const im2col: Op<Windowed> = defineOp<Windowed>({
   name: 'im2col',
   forward: (x, ...args) => {
     const g = geometryOf('im2col', args);
     checkSamples('im2col', x, g);
-    const [m, out] = alloc(x.rows * g.outHeight * g.outWidth, g.channels * g.kernelH * g.kernelW);
+    const [m, out] = alloc(g.channels * g.kernelH * g.kernelW, x.rows * g.outHeight * g.outWidth);
     transfer(g, rowsOf(x), out, true);
     return m;
   },
@@ -143,11 +147,11 @@ export const col2im: Op<Windowed> = defineOp<Windowed>({
     const g = geometryOf('col2im', args);
     const positions = g.outHeight * g.outWidth;
     const patchSize = g.channels * g.kernelH * g.kernelW;
-    if (patches.columns !== patchSize || patches.rows % positions !== 0)
+    if (patches.rows !== patchSize || patches.columns % positions !== 0)
       throw new RangeError(
-        `col2im: patches are ${shapeString(patches)}, expected a multiple of ${positions} rows and ${patchSize} columns`,
+        `col2im: patches are ${shapeString(patches)}, expected ${patchSize} rows and a multiple of ${positions} columns`,
       );
-    const samples = patches.rows / positions;
+    const samples = patches.columns / positions;
     const [m, out] = alloc(samples, g.channels * g.height * g.width);
     transfer(g, out, rowsOf(patches), false);
     return m;

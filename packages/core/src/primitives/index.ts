@@ -6,7 +6,7 @@ import { matmul, matmulNT, matmulTN, transpose } from './linalg.js';
 import { maxPoolGather, maxPoolScatter } from './pool.js';
 import { logSoftmax, logSumExp, softmax, softmaxCrossEntropyWithTargets } from './rowwise.js';
 import { maximum, pow, where } from './select.js';
-import { concatCols, reshape, sliceCols, transposeBlocks } from './shape.js';
+import { concatCols, reshape, sliceCols, transposeChunks } from './shape.js';
 
 /**
  * Every primitive, keyed by its name: a duplicate name fails to compile, and the op tests are typed
@@ -43,7 +43,7 @@ export const primitives = {
   reshape,
   sliceCols,
   concatCols,
-  transposeBlocks,
+  transposeChunks,
   maximum,
   pow,
   where,

@@ -14,27 +14,33 @@ import {
  * that window (scanning ky, then kx); padding is skipped. Row n of the result lists sample n's.
  */
 const firstMaxima = (x: Matrix, g: WindowGeometry): Int32Array[] => {
-  const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
-  const xs = rowsOf(x);
-  return xs.map((row) => {
-    const at = new Int32Array(channels * g.outHeight * g.outWidth);
+  const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft, outWidth } = g;
+  // the first and one-past-last kernel offsets that land inside the image, per output position
+  const spans = (n: number, pad: number, kernel: number, size: number) =>
+    Array.from(
+      { length: n },
+      (_, o) => [Math.max(0, pad - o * stride), Math.min(kernel, size + pad - o * stride)] as const,
+    );
+  const rowsSpan = spans(g.outHeight, padTop, kernelH, height);
+  const colsSpan = spans(outWidth, padLeft, kernelW, width);
+  return rowsOf(x).map((row) => {
+    const at = new Int32Array(channels * g.outHeight * outWidth);
     let o = 0;
     for (let c = 0; c < channels; c++)
-      for (let oy = 0; oy < g.outHeight; oy++)
-        for (let ox = 0; ox < g.outWidth; ox++, o++) {
-          let best = -1;
-          for (let ky = 0; ky < kernelH; ky++) {
-            const y = oy * stride - padTop + ky;
-            if (y < 0 || y >= height) continue;
-            for (let kx = 0; kx < kernelW; kx++) {
-              const xx = ox * stride - padLeft + kx;
-              if (xx < 0 || xx >= width) continue;
-              const col = (c * height + y) * width + xx;
-              if (best < 0 || row[col]! > row[best]!) best = col;
-            }
-          }
+      for (let oy = 0; oy < g.outHeight; oy++) {
+        const [ky0, ky1] = rowsSpan[oy]!;
+        const top = (c * height + oy * stride - padTop) * width;
+        for (let ox = 0; ox < outWidth; ox++, o++) {
+          const [kx0, kx1] = colsSpan[ox]!;
+          const left = top + ox * stride - padLeft;
+          let best = left + ky0 * width + kx0;
+          let max = row[best]!;
+          for (let ky = ky0, r = left + ky0 * width; ky < ky1; ky++, r += width)
+            for (let kx = ky === ky0 ? kx0 + 1 : kx0; kx < kx1; kx++)
+              if (row[r + kx]! > max) [max, best] = [row[r + kx]!, r + kx];
           at[o] = best;
         }
+      }
     return at;
   });
 };

@@ -82,27 +82,27 @@ export const concatCols: Op<[Tensor, Tensor]> = defineOp<[Tensor, Tensor]>({
 });
 
 /**
- * Each row of x read as a p × q matrix (row-major) and transposed to q × p: how a batch of
- * channel-last samples (position, channel) becomes channel-major (channel, position).
+ * x (r × (groups·w)) read as r × groups chunks of w columns, the grid of chunks transposed:
+ * groups × (r·w), row j holding chunk j of every row of x in order. It turns a convolution's
+ * channel-by-position output F × (N·P) into one sample a row, N × (F·P), copying whole chunks.
  */
-export const transposeBlocks: Op<[Tensor, number, number]> = defineOp<[Tensor, number, number]>({
-  name: 'transposeBlocks',
-  forward: (x, p, q) => {
-    checkInteger('transposeBlocks', 'p', p, 1);
-    checkInteger('transposeBlocks', 'q', q, 1);
-    if (p * q !== x.columns)
+export const transposeChunks: Op<[Tensor, number]> = defineOp<[Tensor, number]>({
+  name: 'transposeChunks',
+  forward: (x, groups) => {
+    checkInteger('transposeChunks', 'groups', groups, 1);
+    if (x.columns % groups !== 0)
       throw new RangeError(
-        `transposeBlocks: rows of ${shapeString(x)} do not hold ${p}x${q} blocks`,
+        `transposeChunks: the ${x.columns} columns of ${shapeString(x)} do not split into ${groups} chunks`,
       );
-    const [m, out] = alloc(x.rows, x.columns);
+    const w = x.columns / groups;
+    const [m, out] = alloc(groups, x.rows * w);
     const xs = rowsOf(x);
     for (let i = 0; i < x.rows; i++) {
       const src = xs[i]!;
-      const dst = out[i]!;
-      for (let a = 0; a < p; a++) for (let b = 0; b < q; b++) dst[b * p + a] = src[a * q + b]!;
+      for (let j = 0; j < groups; j++) out[j]!.set(src.subarray(j * w, (j + 1) * w), i * w);
     }
     return m;
   },
-  // a permutation: its inverse is the transpose the other way
-  vjp: [(g, _out, _x, p, q) => transposeBlocks(g, q, p), null, null],
+  // a permutation of the entries: the chunks go back where they came from
+  vjp: [(g, _out, x) => transposeChunks(g, x.rows), null],
 });
