@@ -1,8 +1,8 @@
-import { alloc, type Matrix, rowsOf, shapeString } from './matrix.js';
+import { allocFlat, type Matrix, shapeString, storageOf, wrapFlat } from './matrix.js';
 
 /**
- * Raw float64 kernels over ml-matrix row storage. Each returns a fresh matrix and never writes to
- * its inputs. They know nothing of tapes; the differentiable ops in `primitives/` call them.
+ * Raw float64 kernels over the matrices' flat row-major storage (matrix.ts). Each returns a fresh
+ * matrix and never writes to its inputs. They know nothing of tapes; the differentiable ops in `primitives/` call them.
  */
 
 /** A matrix operand or a number broadcast to every entry. */
@@ -25,13 +25,9 @@ export const broadcastShape = (op: string, a: Operand, b: Operand): [number, num
 
 /** f applied to every entry of x. */
 export const map = (x: Matrix, f: (v: number) => number): Matrix => {
-  const [m, out] = alloc(x.rows, x.columns);
-  const xs = rowsOf(x);
-  for (let i = 0; i < x.rows; i++) {
-    const src = xs[i]!;
-    const dst = out[i]!;
-    for (let j = 0; j < src.length; j++) dst[j] = f(src[j]!);
-  }
+  const src = storageOf(x);
+  const [m, dst] = allocFlat(x.rows, x.columns);
+  for (let j = 0; j < src.length; j++) dst[j] = f(src[j]!);
   return m;
 };
 
@@ -116,99 +112,111 @@ export const rows = {
   },
 } satisfies Record<string, RowKernel>;
 
-/** `kernel` applied row by row to a and b broadcast together (rows or columns of size 1, or numbers). */
+/**
+ * `kernel` applied to a and b broadcast together (rows or columns of size 1, or numbers): in one
+ * call over the flat storage when each operand is full-size or a single number, else row by row.
+ */
 export const zip = (op: string, a: Operand, b: Operand, kernel: RowKernel): Matrix => {
   const [rowCount, cols] = broadcastShape(op, a, b);
-  const [m, out] = alloc(rowCount, cols);
-  const rowAt = operandRows(a);
-  const rowBt = operandRows(b);
-  const aStep = typeof a === 'number' || a.columns === 1 ? 0 : 1;
-  const bStep = typeof b === 'number' || b.columns === 1 ? 0 : 1;
-  for (let i = 0; i < rowCount; i++) kernel(out[i]!, rowAt(i), aStep, rowBt(i), bStep);
+  const [m, out] = allocFlat(rowCount, cols);
+  const A = operandOf(a, rowCount, cols);
+  const B = operandOf(b, rowCount, cols);
+  if (A.whole && B.whole) {
+    kernel(out, A.flat, A.step, B.flat, B.step);
+    return m;
+  }
+  for (let i = 0; i < rowCount; i++)
+    kernel(out.subarray(i * cols, (i + 1) * cols), A.row(i), A.step, B.row(i), B.step);
   return m;
 };
 
-/** Row i of an operand under broadcasting: a number or a one-row matrix gives the same row every time. */
-const operandRows = (x: Operand): ((i: number) => Float64Array) => {
-  if (typeof x === 'number') {
-    const row = Float64Array.of(x);
-    return () => row;
-  }
-  const rows = rowsOf(x);
-  if (x.rows === 1) {
-    const row = rows[0] ?? new Float64Array(0);
-    return () => row;
-  }
-  return (i) => rows[i]!;
+/** An operand under broadcasting: its storage, its column step (0 repeats one entry) and row i. */
+interface Broadcast {
+  readonly flat: Float64Array;
+  readonly step: number;
+  /** True when one call over `flat` covers the whole result: full size, or a single entry. */
+  readonly whole: boolean;
+  readonly row: (i: number) => Float64Array;
+}
+
+const operandOf = (x: Operand, rowCount: number, cols: number): Broadcast => {
+  const flat = typeof x === 'number' ? Float64Array.of(x) : storageOf(x);
+  const [r, c] = shapeOf(x);
+  if (r === rowCount && c === cols)
+    return { flat, step: 1, whole: true, row: (i) => flat.subarray(i * cols, (i + 1) * cols) };
+  if (r === 1 && c === 1) return { flat, step: 0, whole: true, row: () => flat };
+  if (r === 1) return { flat, step: 1, whole: false, row: () => flat };
+  return { flat, step: 0, whole: false, row: (i) => flat.subarray(i, i + 1) };
 };
 
 /** The sum of every entry, as a 1 × 1 matrix. */
 export const sumAll = (x: Matrix): Matrix => {
+  const xs = storageOf(x);
   let s = 0;
-  for (const row of rowsOf(x)) for (let j = 0; j < row.length; j++) s += row[j]!;
-  const [m, out] = alloc(1, 1);
-  out[0]![0] = s;
-  return m;
+  for (let j = 0; j < xs.length; j++) s += xs[j]!;
+  return wrapFlat(1, 1, Float64Array.of(s));
 };
 
 /** Column sums (summing over rows): m × n → 1 × n. */
 export const sumRows = (x: Matrix): Matrix => {
-  const [m, out] = alloc(1, x.columns);
-  const dst = out[0]!;
-  for (const row of rowsOf(x)) for (let j = 0; j < row.length; j++) dst[j]! += row[j]!;
+  const xs = storageOf(x);
+  const n = x.columns;
+  const [m, dst] = allocFlat(1, n);
+  for (let i = 0; i < x.rows; i++) {
+    const at = i * n;
+    for (let j = 0; j < n; j++) dst[j]! += xs[at + j]!;
+  }
   return m;
 };
 
 /** Row sums (summing over columns): m × n → m × 1. */
 export const sumCols = (x: Matrix): Matrix => {
-  const [m, out] = alloc(x.rows, 1);
-  const xs = rowsOf(x);
+  const xs = storageOf(x);
+  const n = x.columns;
+  const [m, out] = allocFlat(x.rows, 1);
   for (let i = 0; i < x.rows; i++) {
-    const row = xs[i]!;
     let s = 0;
-    for (let j = 0; j < row.length; j++) s += row[j]!;
-    out[i]![0] = s;
+    for (let j = i * n; j < (i + 1) * n; j++) s += xs[j]!;
+    out[i] = s;
   }
   return m;
 };
 
 /** xᵀ. */
 export const transpose = (x: Matrix): Matrix => {
-  const [m, out] = alloc(x.columns, x.rows);
-  const xs = rowsOf(x);
-  for (let i = 0; i < x.rows; i++) {
-    const row = xs[i]!;
-    for (let j = 0; j < row.length; j++) out[j]![i] = row[j]!;
-  }
+  const xs = storageOf(x);
+  const [r, c] = [x.rows, x.columns];
+  const [m, out] = allocFlat(c, r);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = xs[i * c + j]!;
   return m;
 };
 
 /** Row-wise log Σ exp, stable: max + log Σ exp(x − max). m × n → m × 1. */
 export const logSumExpRows = (x: Matrix): Matrix => {
-  const [m, out] = alloc(x.rows, 1);
-  const xs = rowsOf(x);
-  for (let i = 0; i < x.rows; i++) out[i]![0] = rowLogSumExp(xs[i]!);
+  const xs = storageOf(x);
+  const [m, out] = allocFlat(x.rows, 1);
+  for (let i = 0; i < x.rows; i++) out[i] = rowLogSumExp(xs, i * x.columns, x.columns);
   return m;
 };
 
-const rowLogSumExp = (row: Float64Array): number => {
+/** log Σ exp of the n entries of `xs` from `at`, stable. */
+const rowLogSumExp = (xs: Float64Array, at: number, n: number): number => {
   let max = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < row.length; j++) if (row[j]! > max) max = row[j]!;
+  for (let j = at; j < at + n; j++) if (xs[j]! > max) max = xs[j]!;
   if (max === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY) return max;
   let s = 0;
-  for (let j = 0; j < row.length; j++) s += Math.exp(row[j]! - max);
+  for (let j = at; j < at + n; j++) s += Math.exp(xs[j]! - max);
   return max + Math.log(s);
 };
 
 /** Row-wise x − logΣexp(x), stable. */
 export const logSoftmaxRows = (x: Matrix): Matrix => {
-  const [m, out] = alloc(x.rows, x.columns);
-  const xs = rowsOf(x);
+  const xs = storageOf(x);
+  const n = x.columns;
+  const [m, out] = allocFlat(x.rows, n);
   for (let i = 0; i < x.rows; i++) {
-    const row = xs[i]!;
-    const lse = rowLogSumExp(row);
-    const dst = out[i]!;
-    for (let j = 0; j < row.length; j++) dst[j] = row[j]! - lse;
+    const lse = rowLogSumExp(xs, i * n, n);
+    for (let j = i * n; j < (i + 1) * n; j++) out[j] = xs[j]! - lse;
   }
   return m;
 };
@@ -218,26 +226,21 @@ export const softmaxRows = (x: Matrix): Matrix => map(logSoftmaxRows(x), Math.ex
 
 /** Mean over rows of Σⱼ y[i,j]·(logΣexp(x[i]) − x[i,j]): cross-entropy of softmax(x) against targets y. */
 export const softmaxCrossEntropy = (logits: Matrix, targets: Matrix): Matrix => {
-  const xs = rowsOf(logits);
-  const ys = rowsOf(targets);
+  const xs = storageOf(logits);
+  const ys = storageOf(targets);
+  const n = logits.columns;
   let total = 0;
   for (let i = 0; i < logits.rows; i++) {
-    const x = xs[i]!;
-    const y = ys[i]!;
-    const lse = rowLogSumExp(x);
-    for (let j = 0; j < x.length; j++) if (y[j] !== 0) total += y[j]! * (lse - x[j]!);
+    const lse = rowLogSumExp(xs, i * n, n);
+    for (let j = i * n; j < (i + 1) * n; j++) if (ys[j] !== 0) total += ys[j]! * (lse - xs[j]!);
   }
-  const [m, out] = alloc(1, 1);
-  out[0]![0] = logits.rows === 0 ? 0 : total / logits.rows;
-  return m;
+  return wrapFlat(1, 1, Float64Array.of(logits.rows === 0 ? 0 : total / logits.rows));
 };
 
 /** Index of the first non-finite entry of x, or undefined when all are finite. */
 export const firstNonFinite = (x: Matrix): [number, number] | undefined => {
-  const xs = rowsOf(x);
-  for (let i = 0; i < xs.length; i++) {
-    const row = xs[i]!;
-    for (let j = 0; j < row.length; j++) if (!Number.isFinite(row[j]!)) return [i, j];
-  }
+  const xs = storageOf(x);
+  for (let j = 0; j < xs.length; j++)
+    if (!Number.isFinite(xs[j]!)) return [Math.floor(j / x.columns), j % x.columns];
   return undefined;
 };

@@ -1,4 +1,4 @@
-import { alloc, type Matrix, rowsOf, shapeString } from './matrix.js';
+import { allocFlat, type Matrix, shapeString, storageOf } from './matrix.js';
 import { wasmAvailable, wasmProduct } from './wasm/gemm.js';
 
 /**
@@ -18,36 +18,37 @@ import { wasmAvailable, wasmProduct } from './wasm/gemm.js';
  * is rounding from the grouping of four terms.
  */
 
-/** 1 where row r of `rows` (width n) is all finite, else 0: x · 0 is NaN exactly for ±Inf and NaN. */
-const finiteRowMask = (rows: readonly Float64Array[], n: number): Uint8Array => {
-  const mask = new Uint8Array(rows.length);
+/** 1 where row r of the k × n matrix `b` is all finite, else 0: x · 0 is NaN exactly for ±Inf and NaN. */
+const finiteRowMask = (b: Float64Array, k: number, n: number): Uint8Array => {
+  const mask = new Uint8Array(k);
   const n4 = n - (n % 4);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
+  for (let r = 0; r < k; r++) {
+    const at = r * n;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
     let j = 0;
     for (; j < n4; j += 4) {
-      s0 += row[j]! * 0;
-      s1 += row[j + 1]! * 0;
-      s2 += row[j + 2]! * 0;
-      s3 += row[j + 3]! * 0;
+      s0 += b[at + j]! * 0;
+      s1 += b[at + j + 1]! * 0;
+      s2 += b[at + j + 2]! * 0;
+      s3 += b[at + j + 3]! * 0;
     }
-    for (; j < n; j++) s0 += row[j]! * 0;
+    for (; j < n; j++) s0 += b[at + j]! * 0;
     mask[r] = s0 + s1 + s2 + s3 === 0 ? 1 : 0;
   }
   return mask;
 };
 
-/** out += Σ_{q<count} coef[q] · rows[index[q]], rows of width n. */
+/** out[o + j] += Σ_{q<count} coef[q] · b[index[q] + j] for j < n: index holds offsets of rows of b. */
 const accumulate = (
   out: Float64Array,
+  o: number,
   index: Int32Array,
   coef: Float64Array,
   count: number,
-  rows: readonly Float64Array[],
+  b: Float64Array,
   n: number,
 ): void => {
   const n4 = n - (n % 4);
@@ -58,66 +59,69 @@ const accumulate = (
     const s1 = coef[q + 1]!;
     const s2 = coef[q + 2]!;
     const s3 = coef[q + 3]!;
-    const b0 = rows[index[q]!]!;
-    const b1 = rows[index[q + 1]!]!;
-    const b2 = rows[index[q + 2]!]!;
-    const b3 = rows[index[q + 3]!]!;
+    const b0 = index[q]!;
+    const b1 = index[q + 1]!;
+    const b2 = index[q + 2]!;
+    const b3 = index[q + 3]!;
     let j = 0;
     for (; j < n4; j += 4) {
-      out[j]! += s0 * b0[j]! + s1 * b1[j]! + s2 * b2[j]! + s3 * b3[j]!;
-      out[j + 1]! += s0 * b0[j + 1]! + s1 * b1[j + 1]! + s2 * b2[j + 1]! + s3 * b3[j + 1]!;
-      out[j + 2]! += s0 * b0[j + 2]! + s1 * b1[j + 2]! + s2 * b2[j + 2]! + s3 * b3[j + 2]!;
-      out[j + 3]! += s0 * b0[j + 3]! + s1 * b1[j + 3]! + s2 * b2[j + 3]! + s3 * b3[j + 3]!;
+      out[o + j]! += s0 * b[b0 + j]! + s1 * b[b1 + j]! + s2 * b[b2 + j]! + s3 * b[b3 + j]!;
+      out[o + j + 1]! +=
+        s0 * b[b0 + j + 1]! + s1 * b[b1 + j + 1]! + s2 * b[b2 + j + 1]! + s3 * b[b3 + j + 1]!;
+      out[o + j + 2]! +=
+        s0 * b[b0 + j + 2]! + s1 * b[b1 + j + 2]! + s2 * b[b2 + j + 2]! + s3 * b[b3 + j + 2]!;
+      out[o + j + 3]! +=
+        s0 * b[b0 + j + 3]! + s1 * b[b1 + j + 3]! + s2 * b[b2 + j + 3]! + s3 * b[b3 + j + 3]!;
     }
-    for (; j < n; j++) out[j]! += s0 * b0[j]! + s1 * b1[j]! + s2 * b2[j]! + s3 * b3[j]!;
+    for (; j < n; j++)
+      out[o + j]! += s0 * b[b0 + j]! + s1 * b[b1 + j]! + s2 * b[b2 + j]! + s3 * b[b3 + j]!;
   }
   for (; q < count; q++) {
     const s = coef[q]!;
-    const b = rows[index[q]!]!;
-    for (let j = 0; j < n; j++) out[j]! += s * b[j]!;
+    const b0 = index[q]!;
+    for (let j = 0; j < n; j++) out[o + j]! += s * b[b0 + j]!;
   }
 };
 
 /**
- * X · B as a fresh m×n matrix, the one loop behind all three kernels: X is m×k, given by its rows
- * `A` or, when `transposed`, by the columns of `A` (k rows of width m); `B` is k rows of width n.
- * The two gathers are written out rather than passed as a callback, which costs 15-25 %.
+ * X · B as a fresh m×n matrix, the one loop behind all three kernels: X(i, p) is
+ * a[i·ars + p·acs] (so one routine serves X = A and X = Aᵀ); `b` is k rows of width n, row-major.
  */
 const product = (
   m: number,
   k: number,
   n: number,
-  A: readonly Float64Array[],
-  transposed: boolean,
-  B: readonly Float64Array[],
+  a: Float64Array,
+  ars: number,
+  acs: number,
+  b: Float64Array,
 ): Matrix => {
-  const finite = finiteRowMask(B, n);
-  const [result, out] = alloc(m, n);
+  const finite = finiteRowMask(b, k, n);
+  const [result, out] = allocFlat(m, n);
   const index = new Int32Array(k);
   const coef = new Float64Array(k);
   for (let i = 0; i < m; i++) {
     let count = 0;
-    if (transposed) {
-      for (let p = 0; p < k; p++) {
-        const s = A[p]![i]!;
-        if (s !== 0 || finite[p] === 0) {
-          index[count] = p;
-          coef[count++] = s;
-        }
-      }
-    } else {
-      const row = A[i]!;
-      for (let p = 0; p < k; p++) {
-        const s = row[p]!;
-        if (s !== 0 || finite[p] === 0) {
-          index[count] = p;
-          coef[count++] = s;
-        }
+    for (let p = 0, x = i * ars; p < k; p++, x += acs) {
+      const s = a[x]!;
+      if (s !== 0 || finite[p] === 0) {
+        index[count] = p * n;
+        coef[count++] = s;
       }
     }
-    accumulate(out[i]!, index, coef, count, B, n);
+    accumulate(out, i * n, index, coef, count, b, n);
   }
   return result;
+};
+
+/** The k × n matrix bᵀ of an n × k matrix b, row-major (an internal scratch buffer). */
+export const transposedStorage = (b: Matrix): Float64Array => {
+  const k = b.columns;
+  const n = b.rows;
+  const src = storageOf(b);
+  const t = new Float64Array(k * n);
+  for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) t[p * n + j] = src[j * k + p]!;
+  return t;
 };
 
 const mismatch = (kernel: string, a: Matrix, b: Matrix, expected: string): RangeError =>
@@ -140,25 +144,15 @@ export interface Gemm {
 export const jsGemm: Gemm = {
   matmulNN: (a, b) => {
     if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
-    return product(a.rows, a.columns, b.columns, rowsOf(a), false, rowsOf(b));
+    return product(a.rows, a.columns, b.columns, storageOf(a), a.columns, 1, storageOf(b));
   },
   matmulTN: (a, b) => {
     if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
-    return product(a.columns, a.rows, b.columns, rowsOf(a), true, rowsOf(b));
+    return product(a.columns, a.rows, b.columns, storageOf(a), 1, a.columns, storageOf(b));
   },
   matmulNT: (a, b) => {
     if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
-    const k = a.columns;
-    const n = b.rows;
-    const B = rowsOf(b);
-    const scratch = new Float64Array(k * n);
-    for (let j = 0; j < n; j++) {
-      const row = B[j]!;
-      for (let p = 0; p < k; p++) scratch[p * n + j] = row[p]!;
-    }
-    const T: Float64Array[] = [];
-    for (let p = 0; p < k; p++) T.push(scratch.subarray(p * n, p * n + n));
-    return product(a.rows, k, n, rowsOf(a), false, T);
+    return product(a.rows, a.columns, b.rows, storageOf(a), a.columns, 1, transposedStorage(b));
   },
 };
 
@@ -171,15 +165,42 @@ export const wasmGemm: Gemm | undefined = wasmAvailable
   ? {
       matmulNN: (a, b) => {
         if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
-        return wasmProduct(a.rows, a.columns, b.columns, rowsOf(a), false, rowsOf(b), false);
+        return wasmProduct(
+          a.rows,
+          a.columns,
+          b.columns,
+          storageOf(a),
+          a.columns,
+          1,
+          storageOf(b),
+          false,
+        );
       },
       matmulTN: (a, b) => {
         if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
-        return wasmProduct(a.columns, a.rows, b.columns, rowsOf(a), true, rowsOf(b), false);
+        return wasmProduct(
+          a.columns,
+          a.rows,
+          b.columns,
+          storageOf(a),
+          1,
+          a.columns,
+          storageOf(b),
+          false,
+        );
       },
       matmulNT: (a, b) => {
         if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
-        return wasmProduct(a.rows, a.columns, b.rows, rowsOf(a), false, rowsOf(b), true);
+        return wasmProduct(
+          a.rows,
+          a.columns,
+          b.rows,
+          storageOf(a),
+          a.columns,
+          1,
+          storageOf(b),
+          true,
+        );
       },
     }
   : undefined;

@@ -3,4 +3,14 @@
  * never written), for benchmarks and for code that wants the products without tracing.
  */
 export { type Gemm, jsGemm, kernelPath, matmulNN, matmulNT, matmulTN, wasmGemm } from './matmul.js';
-export { alloc, fromFlat, rowsOf, shapeString, toFlat } from './matrix.js';
+export {
+  alloc,
+  allocFlat,
+  flatOf,
+  fromFlat,
+  rowsOf,
+  shapeString,
+  storageOf,
+  toFlat,
+  wrapFlat,
+} from './matrix.js';

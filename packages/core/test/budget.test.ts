@@ -15,9 +15,10 @@ describe('size budget', () => {
     expect(lines(join(src, 'tape.ts'))).toBeLessThanOrEqual(180);
   });
 
-  // 2 500 until issue 11's convolution, pooling and shape ops (about 600 lines)
-  it('all of core/src stays under 3 100 lines', () => {
+  // 2 500 until issue 11's convolution, pooling and shape ops (about 600 lines); 3 100 until
+  // issue 12's flat storage and fused wasm kernels (the .wat source counts too)
+  it('all of core/src stays under 3 400 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
-    expect(total).toBeLessThanOrEqual(3100);
+    expect(total).toBeLessThanOrEqual(3400);
   });
 });

@@ -1,4 +1,5 @@
-import { abs, alloc, filled, type Matrix, rowsOf, scalar, sign, square, sum } from '@difftape/core';
+import { abs, filled, type Matrix, scalar, sign, square, sum } from '@difftape/core';
+import { storageOf, wrapFlat } from '@difftape/core/kernels';
 
 /** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
 export interface Regulariser {
@@ -25,13 +26,16 @@ export const l2: Regulariser = {
   subgradient: (leaf) => leaf.clone(),
 };
 
-/** Column sums of |W| and the first column where the largest is reached. */
+/** Column sums of |W| (row by row, in order) and the first column where the largest is reached. */
 const maxAbsColumn = (w: Matrix): { column: number; value: number } => {
-  const sums = new Float64Array(w.columns);
-  for (const row of rowsOf(w)) for (let j = 0; j < row.length; j++) sums[j]! += Math.abs(row[j]!);
+  const ws = storageOf(w);
+  const n = w.columns;
+  const sums = new Float64Array(n);
+  for (let i = 0; i < ws.length; i += n)
+    for (let j = 0; j < n; j++) sums[j]! += Math.abs(ws[i + j]!);
   let column = 0;
-  for (let j = 1; j < sums.length; j++) if (sums[j]! > sums[column]!) column = j;
-  return { column, value: sums.length ? sums[column]! : 0 };
+  for (let j = 1; j < n; j++) if (sums[j]! > sums[column]!) column = j;
+  return { column, value: n ? sums[column]! : 0 };
 };
 
 /**
@@ -53,17 +57,14 @@ function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number): Matrix {
       `l1MaxColumn: gradient is ${g.rows}x${g.columns} but the parameter is ${leaf.rows}x${leaf.columns}`,
     );
   }
-  const [out, dst] = alloc(leaf.rows, leaf.columns);
-  const gs = rowsOf(g);
-  const ws = rowsOf(leaf);
-  for (let i = 0; i < leaf.rows; i++) dst[i]!.set(gs[i]!);
+  const n = leaf.columns;
+  const out = storageOf(g).slice();
+  const ws = storageOf(leaf);
   if (leaf.rows === 1) {
-    const row = ws[0]!;
-    for (let j = 0; j < row.length; j++) dst[0]![j]! += lambda * (Math.sign(row[j]!) || 0);
-    return out;
+    for (let j = 0; j < n; j++) out[j]! += lambda * (Math.sign(ws[j]!) || 0);
+  } else {
+    const { column } = maxAbsColumn(leaf);
+    for (let at = column; at < ws.length; at += n) out[at]! += lambda * (Math.sign(ws[at]!) || 0);
   }
-  const { column } = maxAbsColumn(leaf);
-  for (let i = 0; i < leaf.rows; i++)
-    dst[i]![column]! += lambda * (Math.sign(ws[i]![column]!) || 0);
-  return out;
+  return wrapFlat(leaf.rows, n, out);
 }

@@ -1,10 +1,10 @@
-import { alloc, type Matrix } from '../matrix.js';
+import { type Matrix, wrapFlat } from '../matrix.js';
 import { gemmWasmBase64 } from './gemm-module.js';
 
 /**
  * The wasm gemm (gemm.wat) behind the same three products as the JS kernels in ../matmul.ts. Each
- * call copies its operands into the module's memory, runs, and copies the result out into a fresh
- * matrix, so inputs are never written and results are ordinary ml-matrix values. One memory is
+ * call copies its operands' flat storage into the module's memory, runs, and copies the result out
+ * into a fresh matrix, so inputs are never written and results are ordinary ml-matrix values. One memory is
  * reused across calls and grows to the largest call seen.
  */
 
@@ -90,23 +90,18 @@ const heapOf = (module: GemmExports, bytes: number): Float64Array => {
   return new Float64Array(memory.buffer);
 };
 
-/** Copies `rows` (each of `width` f64) into `heap` from f64 index `at`, one after another. */
-const copyIn = (heap: Float64Array, at: number, rows: readonly Float64Array[], width: number) => {
-  for (let r = 0; r < rows.length; r++) heap.set(rows[r]!, at + r * width);
-};
-
 /**
- * X · B as a fresh m×n matrix, where X is m×k given by the rows of `A` or, when `transposed`, by
- * its columns (k rows of width m); B is k×n, from the rows of `B` or, when `bTransposed`, from
- * the columns of `B` (n rows of width k).
+ * X · B as a fresh m×n matrix: X(i, p) is a[i·ars + p·acs] (element strides, so one routine serves
+ * X = A and X = Aᵀ); B is k×n, `b` row-major or, when `bTransposed`, `b` holds Bᵀ (n×k) row-major.
  */
 export const wasmProduct = (
   m: number,
   k: number,
   n: number,
-  A: readonly Float64Array[],
-  transposed: boolean,
-  B: readonly Float64Array[],
+  a: Float64Array,
+  ars: number,
+  acs: number,
+  b: Float64Array,
   bTransposed: boolean,
 ): Matrix => {
   const module = wasm;
@@ -114,26 +109,15 @@ export const wasmProduct = (
   const mask = 0;
   const idx = align(k);
   const coef = idx + align(4 * k);
-  const a = coef + align(8 * k);
-  const b = a + 8 * m * k;
-  const out = b + 8 * k * n;
+  const aAt = coef + align(8 * k);
+  const bAt = aAt + align(8 * a.length);
+  const out = bAt + 8 * k * n;
   const heap = heapOf(module, out + 8 * m * n);
-  copyIn(heap, a / 8, A, transposed ? m : k);
+  heap.set(a, aAt / 8);
   if (bTransposed) {
-    const at = b / 8;
-    for (let j = 0; j < n; j++) {
-      const row = B[j]!;
-      for (let p = 0; p < k; p++) heap[at + p * n + j] = row[p]!;
-    }
-  } else copyIn(heap, b / 8, B, n);
-  if (transposed) module.gemm(m, k, n, a, 8, 8 * m, b, out, mask, idx, coef);
-  else module.gemm(m, k, n, a, 8 * k, 8, b, out, mask, idx, coef);
-  const [result, rows] = alloc(m, n);
-  const first = rows[0];
-  if (first !== undefined) {
-    new Float64Array(first.buffer, first.byteOffset, m * n).set(
-      heap.subarray(out / 8, out / 8 + m * n),
-    );
-  }
-  return result;
+    const at = bAt / 8;
+    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) heap[at + p * n + j] = b[j * k + p]!;
+  } else heap.set(b, bAt / 8);
+  module.gemm(m, k, n, aAt, 8 * ars, 8 * acs, bAt, out, mask, idx, coef);
+  return wrapFlat(m, n, heap.slice(out / 8, out / 8 + m * n));
 };
