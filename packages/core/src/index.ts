@@ -44,6 +44,7 @@ export {
   unbroadcast,
 } from './primitives/broadcast.js';
 export { col2im, geometryArgs, im2col, type WindowGeometry } from './primitives/conv.js';
+export { dense } from './primitives/dense.js';
 export {
   abs,
   exp,

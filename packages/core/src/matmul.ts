@@ -95,6 +95,7 @@ const product = (
   ars: number,
   acs: number,
   b: Float64Array,
+  bias?: Float64Array,
 ): Matrix => {
   const finite = finiteRowMask(b, k, n);
   const [result, out] = allocFlat(m, n);
@@ -110,6 +111,7 @@ const product = (
       }
     }
     accumulate(out, i * n, index, coef, count, b, n);
+    if (bias !== undefined) for (let j = 0; j < n; j++) out[i * n + j]! += bias[j]!;
   }
   return result;
 };
@@ -135,7 +137,16 @@ export interface Gemm {
   readonly matmulTN: (a: Matrix, b: Matrix) => Matrix;
   /** a · bᵀ for a: m×k, b: n×k, as a fresh m×n matrix. */
   readonly matmulNT: (a: Matrix, b: Matrix) => Matrix;
+  /** x · W + b for x: m×k, W: k×n and a 1×n bias b: the product, then b added to each row. */
+  readonly dense: (x: Matrix, W: Matrix, b: Matrix) => Matrix;
 }
+
+const checkDense = (x: Matrix, W: Matrix, b: Matrix): void => {
+  if (W.rows !== x.columns || b.rows !== 1 || b.columns !== W.columns)
+    throw new RangeError(
+      `dense: x is ${shapeString(x)}, W is ${shapeString(W)}, b is ${shapeString(b)}; expected x.columns === W.rows and b 1x(W.columns)`,
+    );
+};
 
 /**
  * The reference JS kernels. matmulNT puts bᵀ into an internal scratch buffer: at this project's
@@ -154,6 +165,19 @@ export const jsGemm: Gemm = {
     if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
     return product(a.rows, a.columns, b.rows, storageOf(a), a.columns, 1, transposedStorage(b));
   },
+  dense: (x, W, b) => {
+    checkDense(x, W, b);
+    return product(
+      x.rows,
+      x.columns,
+      W.columns,
+      storageOf(x),
+      x.columns,
+      1,
+      storageOf(W),
+      storageOf(b),
+    );
+  },
 };
 
 /**
@@ -165,42 +189,23 @@ export const wasmGemm: Gemm | undefined = wasmAvailable
   ? {
       matmulNN: (a, b) => {
         if (b.rows !== a.columns) throw mismatch('matmulNN', a, b, 'a.columns === b.rows');
-        return wasmProduct(
-          a.rows,
-          a.columns,
-          b.columns,
-          storageOf(a),
-          a.columns,
-          1,
-          storageOf(b),
-          false,
-        );
+        const [m, k, n] = [a.rows, a.columns, b.columns];
+        return wasmProduct(m, k, n, storageOf(a), k, 1, storageOf(b), false);
       },
       matmulTN: (a, b) => {
         if (b.rows !== a.rows) throw mismatch('matmulTN', a, b, 'a.rows === b.rows');
-        return wasmProduct(
-          a.columns,
-          a.rows,
-          b.columns,
-          storageOf(a),
-          1,
-          a.columns,
-          storageOf(b),
-          false,
-        );
+        const [m, k, n] = [a.columns, a.rows, b.columns];
+        return wasmProduct(m, k, n, storageOf(a), 1, m, storageOf(b), false);
       },
       matmulNT: (a, b) => {
         if (b.columns !== a.columns) throw mismatch('matmulNT', a, b, 'a.columns === b.columns');
-        return wasmProduct(
-          a.rows,
-          a.columns,
-          b.rows,
-          storageOf(a),
-          a.columns,
-          1,
-          storageOf(b),
-          true,
-        );
+        const [m, k, n] = [a.rows, a.columns, b.rows];
+        return wasmProduct(m, k, n, storageOf(a), k, 1, storageOf(b), true);
+      },
+      dense: (x, W, b) => {
+        checkDense(x, W, b);
+        const [m, k, n] = [x.rows, x.columns, W.columns];
+        return wasmProduct(m, k, n, storageOf(x), k, 1, storageOf(W), false, storageOf(b));
       },
     }
   : undefined;
@@ -238,3 +243,5 @@ export const matmulNN = selected.matmulNN;
 export const matmulTN = selected.matmulTN;
 /** a · bᵀ for a: m×k, b: n×k, as a fresh m×n matrix. */
 export const matmulNT = selected.matmulNT;
+/** x · W + b for x: m×k, W: k×n and a 1×n bias b, as a fresh m×n matrix. */
+export const dense = selected.dense;

@@ -6,6 +6,7 @@ import {
   arbEntries,
   arbMatrix,
   checkGrad,
+  dense,
   div,
   exp,
   foldIn,
@@ -84,6 +85,14 @@ const matmulPair = (kind: 'NN' | 'NT' | 'TN') =>
           : fc.tuple(arbEntries(k, m), arbEntries(k, n)),
     );
 
+const denseTriple = fc
+  .tuple(
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+  )
+  .chain(([m, k, n]) => fc.tuple(arbEntries(m, k), arbEntries(k, n), arbEntries(1, n)));
+
 const targetsPair = shape.chain(([r, c]) =>
   fc.tuple(arbEntries(r, c, { min: -5, max: 5 }), arbEntries(r, c, { min: 0, max: 1 })),
 );
@@ -103,6 +112,7 @@ export const opTable: readonly OpCase[] = [
   { name: 'square', f: ([x]) => square(x!), inputs: one() },
   { name: 'sqrt', f: ([x]) => sqrt(x!), inputs: one(positive) },
   { name: 'matmul', f: ([a, b]) => matmul(a!, b!), inputs: matmulPair('NN') },
+  { name: 'dense', f: ([x, W, b]) => dense(x!, W!, b!), inputs: denseTriple },
   { name: 'matmulNT', f: ([a, b]) => matmulNT(a!, b!), inputs: matmulPair('NT') },
   { name: 'matmulTN', f: ([a, b]) => matmulTN(a!, b!), inputs: matmulPair('TN') },
   { name: 'transpose', f: ([x]) => transpose(x!), inputs: one() },
@@ -137,6 +147,7 @@ const coveredBy: Record<PrimitiveName, OpCase['name']> = {
   step: 'relu', // relu's VJP mask
   sign: 'abs', // abs's VJP
   matmul: 'matmul',
+  dense: 'dense',
   matmulNT: 'matmulNT',
   matmulTN: 'matmulTN',
   transpose: 'transpose',

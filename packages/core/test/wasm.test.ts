@@ -4,6 +4,9 @@ import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
 import { jsGemm, kernelPath, selectKernels, wasmGemm } from '../src/matmul.js';
+import { fromFlat } from '../src/matrix.js';
+import { add } from '../src/primitives/arithmetic.js';
+import { matmul } from '../src/primitives/linalg.js';
 
 /**
  * Every entry exactly: the shortest round-trip decimal of each double, with -0 kept apart from 0.
@@ -27,6 +30,9 @@ const matrix = (rows: number, cols: number, special: boolean) =>
   fc
     .array(entry(special), { minLength: rows * cols, maxLength: rows * cols })
     .map((flat) => Matrix.from1DArray(rows, cols, flat));
+
+/** The same entries in one flat buffer (how the library's own matrices are stored). */
+const contiguous = (m: Matrix): Matrix => fromFlat(m.rows, m.columns, m.to1DArray());
 
 /** Shapes 0..max with every remainder mod 4 (the unroll of both kernels); a: m×k, b: k×n. */
 const shapes = (max: number) => fc.tuple(fc.nat(max), fc.nat(max), fc.nat(max));
@@ -69,6 +75,37 @@ describe.runIf(wasmGemm !== undefined)('wasm gemm', () => {
         expect(exact(wasm(a, b))).toBe(exact(js(a, b)));
       },
     );
+  });
+
+  describe('dense', () => {
+    const operands = (max: number, special: boolean) =>
+      shapes(max).chain(([m, k, n]) =>
+        fc.tuple(
+          matrix(m, k, special).map(contiguous),
+          matrix(k, n, special),
+          matrix(1, n, special).map(contiguous),
+        ),
+      );
+
+    test.prop([operands(12, true)], { numRuns: 200 })(
+      'is bit-identical to the JS kernel and to add(matmul(x, W), b), inputs untouched',
+      ([x, W, b]) => {
+        const before = [exact(x), exact(W), exact(b)];
+        const got = exact(wasmGemm!.dense(x, W, b));
+        expect([exact(x), exact(W), exact(b)]).toEqual(before);
+        expect(got).toBe(exact(jsGemm.dense(x, W, b)));
+        expect(got).toBe(exact(add(matmul(x, W), b) as Matrix));
+      },
+    );
+
+    it('rejects a bias that is not one row of W.columns, naming all three shapes', () => {
+      const x = new Matrix(2, 3);
+      const W = new Matrix(3, 4);
+      for (const gemm of [jsGemm, wasmGemm!])
+        expect(() => gemm.dense(x, W, new Matrix(2, 4))).toThrow(
+          /^dense: x is 2x3, W is 3x4, b is 2x4; expected x\.columns === W\.rows and b 1x\(W\.columns\)$/,
+        );
+    });
   });
 
   it('serves calls of growing size from one memory without stale results', () => {

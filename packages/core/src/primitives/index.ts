@@ -1,6 +1,7 @@
 import { add, div, mul, neg, sub } from './arithmetic.js';
 import { broadcastAs, sumAll, sumCols, sumRows } from './broadcast.js';
 import { col2im, im2col } from './conv.js';
+import { dense } from './dense.js';
 import { abs, exp, log, relu, sigmoid, sign, sqrt, square, step, tanh } from './elementwise.js';
 import { matmul, matmulNT, matmulTN, transpose } from './linalg.js';
 import { maxPoolGather, maxPoolScatter } from './pool.js';
@@ -30,6 +31,7 @@ export const primitives = {
   step,
   sign,
   matmul,
+  dense,
   matmulNT,
   matmulTN,
   transpose,

@@ -103,6 +103,7 @@ export const wasmProduct = (
   acs: number,
   b: Float64Array,
   bTransposed: boolean,
+  bias?: Float64Array,
 ): Matrix => {
   const module = wasm;
   if (module === undefined) throw new Error('wasmProduct: WebAssembly SIMD is not available');
@@ -119,5 +120,10 @@ export const wasmProduct = (
     for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) heap[at + p * n + j] = b[j * k + p]!;
   } else heap.set(b, bAt / 8);
   module.gemm(m, k, n, aAt, 8 * ars, 8 * acs, bAt, out, mask, idx, coef);
-  return wrapFlat(m, n, heap.slice(out / 8, out / 8 + m * n));
+  const at = out / 8;
+  if (bias === undefined) return wrapFlat(m, n, heap.slice(at, at + m * n));
+  const result = new Float64Array(m * n);
+  for (let i = 0; i < m * n; i += n)
+    for (let j = 0; j < n; j++) result[i + j] = heap[at + i + j]! + bias[j]!;
+  return wrapFlat(m, n, result);
 };
