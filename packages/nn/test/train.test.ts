@@ -84,10 +84,10 @@ describe('makeStep with checkFinite', () => {
     expect(caught).toBeInstanceOf(NonFiniteError);
     const e = caught as NonFiniteError;
     expect(e.layer).toEqual({ index: 2, name: expect.stringMatching(/Dense/) });
-    expect(e.op).toBe('matmul');
+    expect(e.op).toBe('dense');
     expect(e.pass).toBe('forward');
     expect(Number.isFinite(e.value)).toBe(false);
-    expect(e.message).toMatch(/'matmul'.*in layer 2 \(Dense/);
+    expect(e.message).toMatch(/'dense'.*in layer 2 \(Dense/);
   });
 
   it('is off by default: the step runs and returns the non-finite loss', () => {

@@ -1,12 +1,4 @@
-import {
-  add,
-  type Key,
-  type Matrix,
-  matmul,
-  split,
-  type Tensor,
-  type Traceable,
-} from '@difftape/core';
+import { dense, type Key, type Matrix, split, type Tensor, type Traceable } from '@difftape/core';
 import { glorotUniform, type Initialiser, zeros } from '../init.js';
 import { checkWidth, type Layer } from '../layer.js';
 
@@ -22,7 +14,7 @@ export type DenseParams = {
   readonly b: Matrix;
 };
 
-/** x·W + b with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
+/** x·W + b (core's fused `dense`) with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
 export const Dense = (units: number, options: DenseOptions = {}): Layer<DenseParams> => {
   const name = `Dense(${units})`;
   checkWidth(name, 'units', units);
@@ -40,7 +32,7 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer<DensePar
           `${name}: expects ${W.rows} input columns, got ${x.rows}x${x.columns}`,
         );
       }
-      return add(matmul(x, W), b);
+      return dense(x, W, b);
     },
   };
 };
