@@ -186,7 +186,11 @@ const main = async (): Promise<void> => {
     const run = spawnSync(
       '/usr/bin/python3',
       [torchScript, bundledDataDir, String(options.epochs), widths.join(',')],
-      { encoding: 'utf8' },
+      // one thread: torch's own pool (set_num_threads) and the OpenBLAS / OpenMP pools under it
+      {
+        encoding: 'utf8',
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+      },
     );
     if (run.status !== 0) throw new Error(`bench:epoch: torch_epoch.py failed:\n${run.stderr}`);
     torch = JSON.parse(run.stdout.trim().split('\n').pop() ?? '');

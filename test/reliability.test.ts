@@ -23,7 +23,7 @@ describe('reliability', () => {
       expect(r.code, describeResult(args, r)).toBe(1);
       const last = r.stderr.trim().split('\n').at(-1)!;
       expect(last).toMatch(
-        /^error: step \d+ \(epoch 1\): 'matmul' in layer \d \(Dense\(\d+\)\) produced (NaN|-?Infinity); the last good checkpoint is kept in .*checkpoint\.safetensors$/,
+        /^error: step \d+ \(epoch 1\): 'dense' in layer \d \(Dense\(\d+\)\) produced (NaN|-?Infinity); the last good checkpoint is kept in .*checkpoint\.safetensors$/,
       );
       expect(r.stderr).not.toMatch(/^\s+at /m);
       // The epoch-0 checkpoint is intact and evaluates.

@@ -59,11 +59,12 @@
     (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
     (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
     (call $finiteRows (local.get $b) (local.get $k) (local.get $n) (local.get $mask))
-    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $m) (local.get $rowBytes)))
     (local.set $o (local.get $out))
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
+        ;; zero out row i just before it is summed into, while it is in cache
+        (memory.fill (local.get $o) (i32.const 0) (local.get $rowBytes))
         ;; compress row i of X
         (local.set $count (i32.const 0))
         (local.set $p (i32.const 0))
