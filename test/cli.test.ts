@@ -19,7 +19,10 @@ import {
 import { join } from 'node:path';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { IDX_FILES } from '../packages/mnist/src/data.js';
+import { encodeIdx } from '../packages/mnist/src/idx.js';
 import { CONFIG_FIELDS, reportConfig } from '../packages/mnist/src/run/config.js';
+import { hugeIhdrPng, tinyIdxFiles, writeIdxDir, writeImageLayout } from './helpers/bad-data.js';
 import {
   type CliResult,
   describeResult,
@@ -333,6 +336,27 @@ describe('mnist CLI', () => {
       copyFileSync(dir('a', 'checkpoint.safetensors'), corrupt);
       truncateSync(corrupt, Math.floor(statSync(corrupt).size / 2));
       const good = dir('a', 'checkpoint.safetensors');
+      const model5 = join(bad, 'model5.json');
+      writeFileSync(model5, '{"layers":[{"dense":100},"relu",{"dense":5}]}\n');
+      const noDense = join(bad, 'relu.json');
+      writeFileSync(noDense, '{"layers":["relu"]}\n');
+      const aFile = join(bad, 'a-file');
+      writeFileSync(aFile, 'x');
+      // IDX folders: a 1 KB gzip bomb (inflates to 1 MB behind a header declaring 8 pixels), and
+      // 4 + 4 valid 28x28 samples (fewer than a checkpoint trained on 6000 was evaluated with).
+      const bomb = join(bad, 'bomb');
+      const tiny = join(bad, 'tiny');
+      const files = IDX_FILES;
+      writeIdxDir(bomb, {
+        [files.train.images]: Buffer.concat([
+          Buffer.from(encodeIdx([2, 2, 2], new Uint8Array(8))),
+          Buffer.alloc(1 << 20),
+        ]),
+      });
+      writeIdxDir(tiny, tinyIdxFiles(4, 28));
+      // The report's PNG layout holding one 65-byte PNG that declares 16000 x 16000 pixels.
+      const hugePng = join(bad, 'huge-png');
+      writeImageLayout(hugePng, hugeIhdrPng());
 
       // Each case: arguments and the words its message must hold (the flag and the bad value).
       const cases: [string[], string[]][] = [
@@ -393,12 +417,52 @@ describe('mnist CLI', () => {
           ['train', '--resume', join(bad, 'empty')],
           ['--resume', join(bad, 'empty')],
         ],
+        [
+          ['train', '--model', model5],
+          ['--model', 'one score per class (10)', 'last dense layer has 5 units'],
+        ],
+        [
+          ['train', '--model', noDense],
+          ['--model', 'no dense layer'],
+        ],
+        [
+          ['train', '--model', bad],
+          ['--model', bad, 'EISDIR'],
+        ],
+        [
+          ['train', '--shift', '9007199254740991'],
+          ['--shift', '9007199254740991', 'at most 27'],
+        ],
+        [
+          ['train', '--out', '/proc/difftape-test-out'],
+          ['--out', '/proc/difftape-test-out', 'ENOENT'],
+        ],
+        [
+          ['train', '--out', join(aFile, 'run')],
+          ['--out', aFile, 'ENOTDIR'],
+        ],
+        [
+          ['train', '--out', aFile],
+          ['--out', aFile, 'is not a folder'],
+        ],
+        [
+          ['train', '--data', bomb],
+          [files.train.images, 'inflates to more than the 24 bytes its header declares'],
+        ],
+        [
+          ['train', '--data', hugePng, '--format', 'images'],
+          ['00000.png', 'expected a 28x28 image', 'found 16000x16000'],
+        ],
+        [
+          ['eval', '--params', good, '--data', tiny],
+          ['--train-size (not given', '6000 is more than the 4 training samples'],
+        ],
       ];
       // Training cases get their own --out folder, which must not appear.
       const outcomes: { args: string[]; words: string[]; r: CliResult; wrote: string[] }[] = [];
       const queue = cases.map(([args, words], i) => async () => {
         const out = join(bad, `out${i}`);
-        const fresh = args[0] === 'train' && !args.includes('--resume');
+        const fresh = args[0] === 'train' && !args.includes('--resume') && !args.includes('--out');
         const r = await runCli(fresh ? [...args, '--out', out] : args, { timeoutMs: TIMEOUT });
         const wrote = [
           ...(existsSync(out) ? [out] : []),

@@ -1,11 +1,14 @@
 /**
  * The CLI's reliability cases end to end: a diverging run stops at its step naming op and layer,
  * a locked run folder refuses a second training, and `--resume --epochs N` extends a run to what
- * an N-epoch run gives, bit for bit.
+ * an N-epoch run gives, bit for bit, and a model trained on another image size evaluates and
+ * predicts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { encodeDigitPng } from '../packages/mnist/src/digit-png.js';
+import { tinyIdxFiles, writeIdxDir } from './helpers/bad-data.js';
 import { describeResult, runCli, tempDir } from './helpers/run-cli.js';
 
 const TIMEOUT = 120_000;
@@ -75,6 +78,58 @@ describe('reliability', () => {
         timeoutMs: TIMEOUT,
       });
       expect(shrink.stderr).toContain('has already trained 2 epochs');
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a model trained on 14 x 14 images evaluates and predicts on 14 x 14 data (the input width comes from the checkpoint)',
+    async () => {
+      const data = dir('side14');
+      writeIdxDir(data, tinyIdxFiles(40, 14));
+      const sizes = ['--train-size', '40', '--test-size', '40', '--batch-size', '10'];
+      const train = [
+        'train',
+        '--data',
+        data,
+        ...sizes,
+        '--epochs',
+        '1',
+        '--no-report',
+        '--out',
+        dir('run14'),
+      ];
+      const t = await runCli(train, { timeoutMs: TIMEOUT });
+      expect(t.code, describeResult(train, t)).toBe(0);
+      const params = join(dir('run14'), 'checkpoint.safetensors');
+      const evalArgs = ['eval', '--params', params, '--data', data, '--json'];
+      const e = await runCli(evalArgs, { timeoutMs: TIMEOUT });
+      expect(e.code, describeResult(evalArgs, e)).toBe(0);
+      const metrics = JSON.parse(e.stdout) as { test: { top1: number; oneVsRestError: number[] } };
+      expect(metrics.test.oneVsRestError).toHaveLength(10);
+      expect(metrics.test.top1).toBeGreaterThanOrEqual(0);
+      // The same numbers as the run's own last epoch: the checkpoint evaluates as it trained.
+      const last = readFileSync(join(dir('run14'), 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!;
+      expect((JSON.parse(last) as { test: unknown }).test).toEqual(metrics.test);
+      const png = join(dir('side14'), 'digit.png');
+      writeFileSync(png, encodeDigitPng(new Uint8Array(196).fill(200), { rows: 14, cols: 14 }));
+      const predict = ['predict', '--params', params, png, '--json'];
+      const p = await runCli(predict, { timeoutMs: TIMEOUT });
+      expect(p.code, describeResult(predict, p)).toBe(0);
+      const [result] = JSON.parse(p.stdout) as { digit: number; probabilities: number[] }[];
+      expect(result!.probabilities).toHaveLength(10);
+      expect(result!.digit).toBe(result!.probabilities.indexOf(Math.max(...result!.probabilities)));
+      // A 28 x 28 PNG does not fit this model: refused, naming the file and both sizes.
+      const big = join(dir('side14'), 'digit28.png');
+      writeFileSync(big, encodeDigitPng(new Uint8Array(784)));
+      const wrong = await runCli(['predict', '--params', params, big], { timeoutMs: TIMEOUT });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr.trim()).toBe(
+        `error: ${big}: expected a 14x14 image (width x height), found 28x28`,
+      );
     },
     TIMEOUT,
   );

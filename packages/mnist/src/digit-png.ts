@@ -8,6 +8,9 @@ export type ImageSize = { readonly rows: number; readonly cols: number };
 /** The MNIST digit size, 28 × 28. */
 export const MNIST_SIZE: ImageSize = { rows: 28, cols: 28 };
 
+/** The largest PNG file read: room for uncompressed RGBA pixels and a generous share of metadata. */
+export const maxPngBytes = (size: ImageSize): number => 2 ** 20 + 5 * size.rows * size.cols;
+
 // ITU-R BT.601 luma in integer arithmetic, so a gray pixel (r = g = b = v) maps back to v exactly.
 const luma = (r: number, g: number, b: number): number =>
   Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);

@@ -2,7 +2,13 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASSES, type Dataset, makeDataset, type Splits } from './data.js';
 import { DataError } from './data-error.js';
-import { decodeDigitPng, encodeDigitPng, type ImageSize, MNIST_SIZE } from './digit-png.js';
+import {
+  decodeDigitPng,
+  encodeDigitPng,
+  type ImageSize,
+  MNIST_SIZE,
+  maxPngBytes,
+} from './digit-png.js';
 import { fileError, readDataFileAsync, readDataText } from './read-file.js';
 
 /**
@@ -117,9 +123,6 @@ const pngNames = async (dir: string): Promise<string[]> => {
 
 /** The largest label file read: room for 4 million labels written like `5.0`. */
 const MAX_LABEL_FILE_BYTES = 2 ** 24;
-
-/** The largest PNG read: room for uncompressed RGBA pixels and a generous share of metadata. */
-const maxPngBytes = (size: ImageSize): number => 2 ** 20 + 5 * size.rows * size.cols;
 
 /** Options of `loadImageDir`. */
 export type LoadImageOptions = { size?: ImageSize; onProgress?: Progress };

@@ -1,6 +1,7 @@
 // The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
 import fs from 'node:fs';
 import { DataError } from './data-error.js';
+import { fsReason } from './fs-error.js';
 
 /** What a path that is not a regular file is, for messages. */
 const kindOf = (stat: fs.Stats): string =>
@@ -16,21 +17,9 @@ const kindOf = (stat: fs.Stats): string =>
             ? 'a socket'
             : 'not a regular file';
 
-const REASONS: Partial<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOTDIR: 'a part of the path is not a folder',
-  ELOOP: 'too many symbolic links',
-  EISDIR: 'a folder, expected a file',
-};
-
 /** A file-system error as `path: reason (CODE)`, in a DataError. */
-export const fileError = (path: string, e: unknown): DataError => {
-  const code = (e as NodeJS.ErrnoException).code;
-  const reason = (code && REASONS[code]) ?? (e as Error).message;
-  return new DataError(`${path}: ${reason}${code ? ` (${code})` : ''}`, { cause: e });
-};
+export const fileError = (path: string, e: unknown): DataError =>
+  new DataError(`${path}: ${fsReason(e)}`, { cause: e });
 
 /** Throws unless `stat` is a regular file of at most `maxBytes`. */
 const checkRegular = (path: string, stat: fs.Stats, maxBytes: number, what: string): void => {

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import {
   foldIn,
   type Key,
@@ -13,6 +12,7 @@ import {
   checkParamShapes,
   type GradientTransformation,
   initTrainState,
+  type ModelSpec,
   makeStep,
   modelFromSpec,
   type Params,
@@ -22,9 +22,10 @@ import {
 } from '@difftape/nn';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/node';
 import { gatherShiftedBatch } from './augment.js';
-import { gatherBatch, gatherLabels, type Splits, subset } from './data.js';
+import { CLASSES, gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { DivergedError, describeNonFinite, diagnose, firstNonFiniteLeaf } from './diverged.js';
 import { evaluate, splitMetrics } from './evaluate.js';
+import { makeDir } from './make-dir.js';
 import { learningRate, makeOptimiser } from './optimiser.js';
 import { encodeTrainConfig, type TrainConfig } from './run/config.js';
 import { runFiles } from './run/files.js';
@@ -84,6 +85,55 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
  * the run folder keeps its last good checkpoint.
  */
+/** The width of `spec`'s output for inputs of `inputCols` columns: its last dense layer's units. */
+const outputCols = (spec: ModelSpec, inputCols: number): number => {
+  const shapes = specParamShapes(spec, inputCols);
+  for (let i = shapes.length - 1; i >= 0; i--) {
+    const layer = shapes[i]!;
+    if ('b' in layer) return layer.b[1];
+  }
+  return inputCols;
+};
+
+/** Why a config cannot train on some data: the config field at fault and what is wrong. */
+export interface TrainProblem {
+  readonly field: 'batchSize' | 'model' | 'shift';
+  readonly message: string;
+}
+
+/**
+ * Why `config` cannot train on `data` (empty: it can): at least one full batch is needed, and a
+ * model with one output per class, checked from the spec before anything is allocated or written.
+ */
+export const trainProblems = (config: TrainConfig, data: Splits): TrainProblem[] => {
+  const problems: TrainProblem[] = [];
+  const samples = Math.min(config.trainSize, data.train.count);
+  if (config.batchSize > samples)
+    problems.push({
+      field: 'batchSize',
+      message: `batch size ${config.batchSize} is larger than the ${samples} training samples`,
+    });
+  const { rows, cols } = data.train;
+  // A shift of the whole image or more leaves nothing of the digit.
+  if (config.shift >= Math.min(rows, cols))
+    problems.push({
+      field: 'shift',
+      message: `a shift of ${config.shift} pixels moves every ${rows}x${cols} image out of its frame; expected at most ${Math.min(rows, cols) - 1}`,
+    });
+  const inputs = rows * cols;
+  const outputs = outputCols(config.model, inputs);
+  if (outputs !== CLASSES) {
+    const what = config.model.layers.some((l) => typeof l === 'object')
+      ? `its last dense layer has ${outputs} units`
+      : `it has no dense layer, so its output is the ${inputs}-pixel input`;
+    problems.push({
+      field: 'model',
+      message: `the model must output one score per class (${CLASSES}), but ${what}; end it with {"dense": ${CLASSES}}`,
+    });
+  }
+  return problems;
+};
+
 export const train = async (
   config: TrainConfig,
   data: Splits,
@@ -97,11 +147,9 @@ export const train = async (
   const testSet = subset(data.test, config.testSize);
   const model = modelFromSpec(config.model);
   const keys = runKeys(config.seed);
+  const problems = trainProblems(config, data);
+  if (problems.length > 0) throw new RangeError(problems.map((p) => p.message).join('; '));
   const stepsPerEpoch = batchIndices(keys.data, trainSet.count, config.batchSize).length;
-  if (stepsPerEpoch === 0)
-    throw new RangeError(
-      `batch size ${config.batchSize} is larger than the ${trainSet.count} training samples`,
-    );
   const optimiser = makeOptimiser(config, stepsPerEpoch);
   const lr = learningRate(config, stepsPerEpoch);
   const step = makeStep(model, softmaxCrossEntropy, optimiser, {
@@ -149,7 +197,7 @@ export const train = async (
     );
     ({ state, position } = resume);
   } else {
-    mkdirSync(runDir, { recursive: true });
+    makeDir(runDir);
     writeFileAtomic(files.config, encodeTrainConfig(config));
     state = initTrainState(model.init(keys.init, trainSet.rows * trainSet.cols)[0], optimiser);
     position = { epoch: 0, stepInEpoch: 0 };

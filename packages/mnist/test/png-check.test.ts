@@ -29,7 +29,7 @@ describe('checkPng', () => {
   });
 
   it('refuses a 16000 x 16000 IHDR from its header, without inflating the (huge) pixel data', () => {
-    // 94 bytes that a decoder would inflate to 256 MB.
+    // 65 bytes that a decoder would try to inflate to 256 MB.
     const bomb = pngOf(
       ihdr(16000, 16000),
       chunk('IDAT', deflateSync(Buffer.alloc(0))),

@@ -25,7 +25,15 @@ export const registerEval = (program: Command): void => {
     const { model, params, meta } = loadModel(flags.params);
     const trained = meta?.config ?? reportConfig;
     const sizes = decodeFlags({ trainSize: flags.trainSize, testSize: flags.testSize }, trained);
-    const data = withSizes(await loadData(flags), sizes.trainSize, sizes.testSize);
+    // A size the user did not pass comes from the checkpoint's config: say so, not the flag.
+    const stored = (flag: string, given: unknown) =>
+      given !== undefined
+        ? flag
+        : `${flag} (not given; the checkpoint was trained with this size, pass ${flag} to choose)`;
+    const data = withSizes(await loadData(flags), sizes.trainSize, sizes.testSize, {
+      train: stored('--train-size', flags.trainSize),
+      test: stored('--test-size', flags.testSize),
+    });
     const record: EpochRecord = {
       epoch: meta?.epoch ?? 0,
       seconds: 0,

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Matrix, rawOf, softmax } from '@difftape/core';
 import type { Command } from 'commander';
-import { decodeDigitPng } from '../digit-png.js';
+import { decodeDigitPng, maxPngBytes } from '../digit-png.js';
+import { readDataFile } from '../read-file.js';
 import { fail, loadModel } from './shared.js';
 
 const pixelsRow = (pixels: Uint8Array): Matrix =>
@@ -23,20 +24,27 @@ export const registerPredict = (program: Command): void => {
   program
     .command('predict')
     .description(
-      "Classify 28x28 PNG digit images (white on black, like MNIST) with a checkpoint's model.",
+      "Classify PNG digit images (white on black, like MNIST; 28x28, or the size the model was trained on) with a checkpoint's model.",
     )
     .requiredOption('--params <file>', 'checkpoint.safetensors from a run folder')
     .argument('<images...>', 'PNG files')
     .option('--json', 'print JSON on stdout')
     .action((images: string[], flags) => {
       const { model, params, inputs } = loadModel(flags.params);
+      // The model's input width says the image size: square, as the IDX and PNG loaders give.
+      const side = Math.sqrt(inputs);
+      if (!Number.isInteger(side))
+        fail(
+          `--params: ${flags.params} takes ${inputs} inputs, which is no square image size (predict reads square PNGs)`,
+        );
+      const size = { rows: side, cols: side };
       const results = images.map((file) => {
         if (!existsSync(file)) fail(`no such image: ${file}`);
-        const pixels = decodeDigitPng(readFileSync(file), file);
-        if (pixels.length !== inputs)
-          fail(
-            `${file}: ${flags.params} takes ${inputs} inputs, this image has ${pixels.length} pixels`,
-          );
+        const pixels = decodeDigitPng(
+          readDataFile(file, maxPngBytes(size), 'PNG file'),
+          file,
+          size,
+        );
         const x = rawOf(softmax(model.apply(params, pixelsRow(pixels)))) as Matrix;
         const probabilities = x.getRow(0);
         return { file, digit: argmax(probabilities), probabilities };

@@ -36,12 +36,28 @@ export const loadData = async ({ data, format }: DataFlags): Promise<Splits> => 
   return loadIdxDir(data);
 };
 
-/** The first samples of each split, or a usage error naming the flag that asked for too many. */
-export const withSizes = (data: Splits, trainSize: number, testSize: number): Splits => {
+/** Where each split's size came from, for messages: a flag, or e.g. a checkpoint's config. */
+export interface SizeSources {
+  readonly train: string;
+  readonly test: string;
+}
+
+const FLAG_SOURCES: SizeSources = { train: '--train-size', test: '--test-size' };
+
+/**
+ * The first samples of each split, or a usage error naming where the size that asks for too many
+ * came from (by default the flags).
+ */
+export const withSizes = (
+  data: Splits,
+  trainSize: number,
+  testSize: number,
+  from: SizeSources = FLAG_SOURCES,
+): Splits => {
   if (trainSize > data.train.count)
-    fail(`--train-size: ${trainSize} is more than the ${data.train.count} training samples`);
+    fail(`${from.train}: ${trainSize} is more than the ${data.train.count} training samples`);
   if (testSize > data.test.count)
-    fail(`--test-size: ${testSize} is more than the ${data.test.count} test samples`);
+    fail(`${from.test}: ${testSize} is more than the ${data.test.count} test samples`);
   return { train: subset(data.train, trainSize), test: subset(data.test, testSize) };
 };
 

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import type { Command } from 'commander';
 import { DivergedError } from '../diverged.js';
+import { fsReason } from '../fs-error.js';
+import { makeDir } from '../make-dir.js';
 import { progressHooks } from '../progress.js';
 import {
   encodeTrainConfig,
@@ -13,9 +15,9 @@ import {
 import { runFiles } from '../run/files.js';
 import { lockRun, type RunLock } from '../run/lock.js';
 import { cutMetrics, readMetricsJsonl } from '../run/metrics.js';
-import { loadStart, type Start, train } from '../train.js';
+import { loadStart, type Start, train, trainProblems } from '../train.js';
 import { startBanner } from './banner.js';
-import { configOptions, decodeFlags, givenConfigFlags } from './flags.js';
+import { configOptions, decodeFlags, flagOf, givenConfigFlags } from './flags.js';
 import {
   dataOptions,
   fail,
@@ -23,6 +25,7 @@ import {
   printTable,
   summary,
   timestamp,
+  UsageError,
   withSizes,
 } from './shared.js';
 
@@ -89,21 +92,40 @@ const planResume = (runDir: string, flags: Record<string, unknown>): Plan => {
 const isLeftover = (name: string, runDir: string): boolean =>
   name === basename(runFiles(runDir).lock) || /^\..+\.\d+\.\d+\.tmp$/.test(name);
 
+/** Whether `runDir` is missing or holds only a dead start's leftovers; errors name `--out`. */
+const isEmptyOrNew = (runDir: string): boolean => {
+  let names: string[];
+  try {
+    const stat = statSync(runDir, { throwIfNoEntry: false });
+    if (stat === undefined) return true;
+    if (!stat.isDirectory()) return fail(`--out: ${runDir} exists and is not a folder`);
+    names = readdirSync(runDir);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    return fail(`--out: ${runDir}: ${fsReason(e)}`);
+  }
+  return names.every((f) => isLeftover(f, runDir));
+};
+
 /** A fresh run into `--out` (or runs/<timestamp>), which must be empty or new. */
 const planFresh = (flags: Record<string, unknown>): Plan => {
   const config = decodeFlags(flags, reportConfig);
   const out = flags.out;
   if (out === '') fail('--out: expected a folder name, got an empty string');
   const runDir = typeof out === 'string' ? out : join('runs', timestamp());
-  if (existsSync(runDir) && readdirSync(runDir).some((f) => !isLeftover(f, runDir)))
+  if (!isEmptyOrNew(runDir))
     fail(`--out: ${runDir} is not empty; pick another folder or --resume it`);
   return {
     runDir,
     config,
     start: undefined,
     prepare: () => {
-      mkdirSync(runDir, { recursive: true });
-      return lockRun(runDir);
+      try {
+        makeDir(runDir);
+        return lockRun(runDir);
+      } catch (e) {
+        return fail(`--out: ${message(e)}`);
+      }
     },
   };
 };
@@ -136,7 +158,24 @@ export const registerTrain = (program: Command): void => {
       typeof flags.resume === 'string' ? planResume(flags.resume, flags) : planFresh(flags);
     const { runDir, config, start } = plan;
     // Checked before anything is printed or written, so the message names the flag.
-    const data = withSizes(await loadData(flags), config.trainSize, config.testSize);
+    const resuming = typeof flags.resume === 'string';
+    const stored = (flag: string) => `--resume ${runDir} (its config's ${flag.slice(2)})`;
+    const data = withSizes(
+      await loadData(flags),
+      config.trainSize,
+      config.testSize,
+      resuming ? { train: stored('--train-size'), test: stored('--test-size') } : undefined,
+    );
+    const problems = trainProblems(config, data);
+    if (problems.length > 0)
+      fail(
+        problems
+          .map(
+            (p) =>
+              `${start || flags.resume ? `--resume ${runDir}` : flagOf(p.field)}: ${p.message}`,
+          )
+          .join('\n'),
+      );
     let lock: RunLock;
     try {
       lock = plan.prepare();

@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import type * as vl from 'vega-lite';
+import { makeDir } from '../make-dir.js';
 import type { Plot } from './plots.js';
 import { logErrorScale, zoomedDomain } from './plots.js';
 import { escapeHtml, figureHtml, htmlTable, mdTable, STYLE, writePlotFiles } from './report.js';
@@ -217,7 +217,7 @@ export const writeComparison = async (
     settings.differing.length > 0
       ? `Settings marked * differ between the runs: ${settings.differing.join(', ')}.`
       : 'All recorded settings are the same.';
-  fs.mkdirSync(outDir, { recursive: true });
+  makeDir(outDir);
   const files = writePlotFiles(path.join(outDir, 'plots'), plots);
   const html = [
     '<!doctype html>',

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import { type Dataset, loadIdxDir, subset } from '../data.js';
+import { makeDir } from '../make-dir.js';
 import type { TrainConfig } from '../run/config.js';
 import type { EpochRecord } from '../run/metrics.js';
 import { analyseCheckpoint, type TestAnalysis } from './analysis.js';
@@ -204,7 +205,7 @@ const analysisPlots = async (analysis: TestAnalysis): Promise<Plot[]> => {
 
 /** Writes each figure as `<dir>/<name>.svg` and `.png`; returns the files written. */
 export const writePlotFiles = (dir: string, plots: Plot[]): string[] => {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   return plots.flatMap((p) => {
     const svg = path.join(dir, `${p.name}.svg`);
     const png = path.join(dir, `${p.name}.png`);

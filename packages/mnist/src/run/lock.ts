@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { fsReason } from '../fs-error.js';
 import { runFiles } from './files.js';
 
 /** A run folder held by this process; `release` removes the lock (safe to call twice). */
@@ -47,7 +48,10 @@ export const lockRun = (runDir: string): RunLock => {
       process.on('exit', release);
       return { path, release };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`${runDir}: cannot create the lock file ${path}: ${fsReason(e)}`, {
+          cause: e,
+        });
       const owner = ownerOf(path);
       if (owner !== undefined && owner !== process.pid && alive(owner))
         throw new Error(
