@@ -152,7 +152,7 @@ describe('loading the layout', () => {
     await symlink(join(root, 'nowhere.png'), join(root, 'train_data', '2.png'));
     await writeFile(join(root, 'labels', 'train_label.txt'), '0\n1\n2\n');
     await expect(loadImageDir(root)).rejects.toThrow(
-      new DataError(`${join(root, 'train_data', '2.png')}: no such file (ENOENT)`),
+      new DataError(`${join(root, 'train_data', '2.png')}: no such file or folder (ENOENT)`),
     );
   });
 
