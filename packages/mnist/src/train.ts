@@ -95,6 +95,12 @@ const outputCols = (spec: ModelSpec, inputCols: number): number => {
   return inputCols;
 };
 
+/**
+ * The most parameters a model may have (16.8 million: 134 MB as float64, about 0.5 GB with
+ * gradients and optimiser state), so a typo like `{"dense": 2000000}` is refused, not allocated.
+ */
+export const MAX_MODEL_PARAMS = 2 ** 24;
+
 /** Why a config cannot train on some data: the config field at fault and what is wrong. */
 export interface TrainProblem {
   readonly field: 'batchSize' | 'model' | 'shift';
@@ -121,6 +127,15 @@ export const trainProblems = (config: TrainConfig, data: Splits): TrainProblem[]
       message: `a shift of ${config.shift} pixels moves every ${rows}x${cols} image out of its frame; expected at most ${Math.min(rows, cols) - 1}`,
     });
   const inputs = rows * cols;
+  const params = specParamShapes(config.model, inputs).reduce(
+    (n, l) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0),
+    0,
+  );
+  if (params > MAX_MODEL_PARAMS)
+    problems.push({
+      field: 'model',
+      message: `the model has ${params} parameters for ${inputs}-pixel images, more than the limit of ${MAX_MODEL_PARAMS}`,
+    });
   const outputs = outputCols(config.model, inputs);
   if (outputs !== CLASSES) {
     const what = config.model.layers.some((l) => typeof l === 'object')

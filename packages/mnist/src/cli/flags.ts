@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { decodeWith, parseModelSpec } from '@difftape/nn';
 import { type Command, Option } from 'commander';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
+import { readDataText } from '../read-file.js';
 import {
   CONFIG_FIELDS,
   type ConfigField,
@@ -46,14 +47,17 @@ export const givenConfigFlags = (flags: Record<string, unknown>): Map<ConfigFiel
   return given;
 };
 
+/** The largest model spec file read (a spec is a few lines). */
+const MAX_SPEC_BYTES = 2 ** 20;
+
 /** A model spec from a JSON file, validated; errors name the flag, the file and the path inside it. */
 export const readModelSpec = (path: string): unknown => {
   if (!existsSync(path)) fail(`--model: no such file: ${path}`);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readDataText(path, MAX_SPEC_BYTES, 'model spec file');
   } catch (e) {
-    return fail(`--model: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    return fail(`--model: ${(e as Error).message}`);
   }
   const spec = parseModelSpec(text);
   if (isLeft(spec)) fail(`--model: ${path}: ${spec.left.join('; ')}`);

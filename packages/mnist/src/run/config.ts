@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import {
   decodeOrThrow,
   ModelSpec,
@@ -10,6 +9,7 @@ import {
   reportModelSpec,
 } from '@difftape/nn';
 import * as t from 'io-ts';
+import { readDataText } from '../read-file.js';
 
 const Optimiser = t.keyof(
   { sgd: null, momentum: null, nesterov: null, adam: null },
@@ -172,13 +172,16 @@ export const reportConfig: TrainConfig = decodeTrainConfig(
 export const encodeTrainConfig = (config: TrainConfig): string =>
   `${JSON.stringify(TrainConfigCodec.encode(config), null, 2)}\n`;
 
+/** The largest config.json read (it is a few hundred bytes). */
+const MAX_CONFIG_BYTES = 2 ** 20;
+
 /** Reads and decodes `<run-dir>/config.json`; every message names the file. */
 export const readTrainConfig = (path: string): TrainConfig => {
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readDataText(path, MAX_CONFIG_BYTES, "run's config file");
   } catch (e) {
-    throw new Error(`${path}: cannot read the run's config: ${(e as Error).message}`);
+    throw new Error(`cannot read the run's config: ${(e as Error).message}`);
   }
   let value: unknown;
   try {

@@ -3,6 +3,10 @@ import { formatDecodeErrors } from '@difftape/nn';
 import { writeFileAtomic } from '@difftape/nn/node';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { readDataText } from '../read-file.js';
+
+/** The largest metrics.jsonl read: a record is about 1 KB, so room for 200 000 epochs. */
+const MAX_METRICS_BYTES = 2 ** 28;
 
 /** One split's metrics at the end of an epoch: mean loss, top-1, and the report's per-digit pair. */
 export const SplitMetrics = t.type({
@@ -83,9 +87,9 @@ export const decodeRecord = (value: unknown): EpochRecord | string => {
 export const readMetricsJsonl = (path: string): MetricsFile => {
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readDataText(path, MAX_METRICS_BYTES, 'metrics file');
   } catch (e) {
-    throw new Error(`readMetricsJsonl: cannot read ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read the run's metrics: ${(e as Error).message}`);
   }
   const lines = text.split('\n');
   const records: EpochRecord[] = [];
@@ -129,7 +133,7 @@ export const readMetricsJsonl = (path: string): MetricsFile => {
  */
 export const cutMetrics = (path: string, epoch: number): string[] => {
   if (!fs.existsSync(path)) return [];
-  const lines = fs.readFileSync(path, 'utf8').split('\n');
+  const lines = readDataText(path, MAX_METRICS_BYTES, 'metrics file').split('\n');
   const kept: string[] = [];
   const dropped: string[] = [];
   const seen = new Set<number>();

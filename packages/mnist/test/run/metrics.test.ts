@@ -117,7 +117,9 @@ describe('readMetricsJsonl', () => {
 
   it('names the file when it cannot be read', () => {
     const file = path.join(dir, 'nope.jsonl');
-    expect(() => readMetricsJsonl(file)).toThrow(`readMetricsJsonl: cannot read ${file}`);
+    expect(() => readMetricsJsonl(file)).toThrow(
+      `cannot read the run's metrics: ${file}: no such file or folder (ENOENT)`,
+    );
   });
 });
 
