@@ -31,6 +31,22 @@ export const map = (x: Matrix, f: (v: number) => number): Matrix => {
   return m;
 };
 
+/** max(x, 0) entrywise (Math.max: NaN stays NaN, −0 becomes 0), written out: the hottest map. */
+export const relu = (x: Matrix): Matrix => {
+  const src = storageOf(x);
+  const [m, dst] = allocFlat(x.rows, x.columns);
+  for (let j = 0; j < src.length; j++) dst[j] = Math.max(src[j]!, 0);
+  return m;
+};
+
+/** 1 where x > 0, else 0: relu's mask, written out. */
+export const positive = (x: Matrix): Matrix => {
+  const src = storageOf(x);
+  const [m, dst] = allocFlat(x.rows, x.columns);
+  for (let j = 0; j < src.length; j++) dst[j] = src[j]! > 0 ? 1 : 0;
+  return m;
+};
+
 /**
  * One output row of a binary op: dst[j] = a[j·as] ∘ b[j·bs], where a step of 0 repeats a column
  * vector's (or a number's) single entry. Written out per op so the inner loop has no call in it.

@@ -60,12 +60,19 @@ describe('flat storage', () => {
     expect(own.get(0, 0)).toBe(5);
   });
 
+  test.prop([pair])('relu and its mask are the maps they replace, bit for bit', ([a]) => {
+    expect(exact(k.relu(a))).toEqual(exact(k.map(a, (v) => Math.max(v, 0))));
+    expect(exact(k.positive(a))).toEqual(exact(k.map(a, (v) => (v > 0 ? 1 : 0))));
+  });
+
   test.prop([pair, pair])('kernels give the same bits on either storage', ([a, a2], [b, b2]) => {
     const same = (f: (x: Matrix, y: Matrix) => Matrix) =>
       expect(exact(f(a, b))).toEqual(exact(f(a2, b2)));
     same((x) => k.sumRows(x));
     same((x) => k.sumCols(x));
     same((x) => k.transpose(x));
+    same((x) => k.relu(x));
+    same((x) => k.positive(x));
     same((x) => k.softmaxRows(x));
     same((x) => k.zip('add', x, 2, k.rows.add));
     same((x) => k.zip('mul', x, k.sumRows(x), k.rows.mul));

@@ -1,4 +1,4 @@
-import { map } from '../kernels.js';
+import { map, positive, relu as reluKernel } from '../kernels.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { div, mul, sub } from './arithmetic.js';
@@ -43,7 +43,7 @@ export const sigmoid: Op<Unary> = defineOp<Unary>({
 /** max(0, x), with relu′(0) = 0. */
 export const relu: Op<Unary> = defineOp<Unary>({
   name: 'relu',
-  forward: (x) => map(x, (v) => Math.max(v, 0)),
+  forward: reluKernel,
   // d relu(x) = [x > 0] dx
   vjp: [(g, _out, x) => mul(g, step(x))],
 });
@@ -75,7 +75,7 @@ export const sqrt: Op<Unary> = defineOp<Unary>({
 /** 1 where x > 0, else 0. Piecewise constant: its cotangent is zero. */
 export const step: Op<Unary> = defineOp<Unary>({
   name: 'step',
-  forward: (x) => map(x, (v) => (v > 0 ? 1 : 0)),
+  forward: positive,
   vjp: [null],
 });
 
