@@ -22,6 +22,7 @@ export {
   type Dataset,
   gatherBatch,
   gatherLabels,
+  IDX_FILES,
   type LoadIdxOptions,
   loadIdxDir,
   makeDataset,
