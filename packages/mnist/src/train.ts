@@ -78,13 +78,6 @@ export interface Start {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/**
- * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
- * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
- * exactly where it was: the result is bit-identical to an uninterrupted run. A NaN or ±Infinity
- * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
- * the run folder keeps its last good checkpoint.
- */
 /** The width of `spec`'s output for inputs of `inputCols` columns: its last dense layer's units. */
 const outputCols = (spec: ModelSpec, inputCols: number): number => {
   const shapes = specParamShapes(spec, inputCols);
@@ -149,6 +142,13 @@ export const trainProblems = (config: TrainConfig, data: Splits): TrainProblem[]
   return problems;
 };
 
+/**
+ * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
+ * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
+ * exactly where it was: the result is bit-identical to an uninterrupted run. A NaN or ±Infinity
+ * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
+ * the run folder keeps its last good checkpoint.
+ */
 export const train = async (
   config: TrainConfig,
   data: Splits,
