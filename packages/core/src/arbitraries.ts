@@ -47,21 +47,20 @@ export const arbEntries = (
 export const arbMatrix = (options: ArbMatrixOptions = {}): fc.Arbitrary<Matrix> =>
   fc.tuple(size(options.rows), size(options.cols)).chain(([r, c]) => arbEntries(r, c, options));
 
+const isShape = (s: unknown): s is readonly [number, number] =>
+  Array.isArray(s) && s.length === 2 && s.every((n) => typeof n === 'number');
+
 /** A tree of matrices with the given shapes (leaves are [rows, cols]). */
-export const arbTree = <S extends Tree<readonly [number, number]>>(
-  shapes: S,
+export const arbTree = (
+  shapes: Tree<readonly [number, number]>,
   options: ArbMatrixOptions = {},
 ): fc.Arbitrary<Tree<Matrix>> => {
-  if (Array.isArray(shapes) && shapes.length === 2 && shapes.every((n) => typeof n === 'number')) {
-    const [r, c] = shapes as unknown as [number, number];
-    return arbEntries(r, c, options);
-  }
-  if (Array.isArray(shapes))
-    return fc.tuple(...shapes.map((s) => arbTree(s as S, options))) as fc.Arbitrary<Tree<Matrix>>;
-  const entries = Object.entries(shapes as Record<string, S>);
+  if (isShape(shapes)) return arbEntries(shapes[0], shapes[1], options);
+  if (Array.isArray(shapes)) return fc.tuple(...shapes.map((s) => arbTree(s, options)));
+  const entries = Object.entries(shapes);
   return fc
     .tuple(...entries.map(([, s]) => arbTree(s, options)))
-    .map((vals) => Object.fromEntries(entries.map(([k], i) => [k, vals[i]])) as Tree<Matrix>);
+    .map((vals) => Object.fromEntries(entries.map(([k], i) => [k, vals[i]!])));
 };
 
 /** Two shapes that broadcast together under difftape's rules (equal, row, column, 1 × 1). */

@@ -1,8 +1,8 @@
-import { alloc, Matrix } from './matrix.js';
+import { alloc, type Matrix, shapeString } from './matrix.js';
 import { div } from './primitives/arithmetic.js';
 import { sumAll, sumCols, sumRows } from './primitives/broadcast.js';
 import { softmaxCrossEntropyWithTargets } from './primitives/rowwise.js';
-import { rawOf, type Tensor } from './tape.js';
+import { isTensor, rawOf, type Tensor } from './tape.js';
 
 /** Composite ops, written from primitives: they need no VJP of their own. */
 
@@ -48,8 +48,8 @@ export const oneHot = (labels: ArrayLike<number>, classes: number, op = 'oneHot'
  * targets (one-hot or probabilities) shaped like the logits. Stable for logits of any magnitude.
  */
 export const softmaxCrossEntropy = (logits: Tensor, labels: ArrayLike<number> | Tensor): Tensor => {
-  if (labels instanceof Matrix || (typeof labels === 'object' && 'tape' in labels)) {
-    return softmaxCrossEntropyWithTargets(logits, labels as Tensor);
+  if (isTensor(labels)) {
+    return softmaxCrossEntropyWithTargets(logits, labels);
   }
   if (labels.length !== logits.rows) {
     throw new RangeError(
@@ -68,6 +68,6 @@ export const stopGradient = (x: Tensor): Matrix => rawOf(x);
 /** The number in a 1 × 1 result; throws naming the shape otherwise. */
 export const scalar = (x: Tensor): number => {
   if (x.rows !== 1 || x.columns !== 1)
-    throw new RangeError(`scalar: expected a 1x1 value, got ${x.rows}x${x.columns}`);
+    throw new RangeError(`scalar: expected a 1x1 value, got ${shapeString(x)}`);
   return rawOf(x).get(0, 0);
 };

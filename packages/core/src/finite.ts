@@ -1,5 +1,5 @@
 import { firstNonFinite } from './kernels.js';
-import type { Matrix } from './matrix.js';
+import { type Matrix, shapeString } from './matrix.js';
 
 /** The `checkFinite` mode: name the first op, and its tape index, to make a NaN or ±Infinity. */
 
@@ -47,7 +47,7 @@ export const checkForward = (op: string, index: number, out: Matrix): void => {
   const bad = firstBad(out);
   if (bad) {
     throw new NonFiniteError(
-      `checkFinite: '${op}' (tape index ${index}) produced ${bad[2]} at [${bad[0]}, ${bad[1]}] of its ${out.rows}x${out.columns} output`,
+      `checkFinite: '${op}' (tape index ${index}) produced ${bad[2]} at [${bad[0]}, ${bad[1]}] of its ${shapeString(out)} output`,
       op,
       index,
       'forward',

@@ -1,4 +1,4 @@
-import { vjp } from './grad.js';
+import { vjpTree } from './grad.js';
 import { filled, type Matrix, rowsOf } from './matrix.js';
 import { type Key, key as makeKey, normal, split } from './random.js';
 import { rawOf, type Tensor } from './tape.js';
@@ -72,18 +72,21 @@ const dot = (a: Matrix, b: Matrix): number => {
  * problems, random projections vᵀJu (one parameter leaf at a time) for large ones. f may return
  * any shape; its parameters are a tree of matrices.
  */
-export const checkGrad = <P>(
+export const checkGrad = <P extends Tree<Tensor>>(
   f: (params: P) => Tensor,
   params: P,
   options: CheckGradOptions = {},
 ): GradCheckReport => {
   const { rtol = 1e-5, atol = 1e-7, eps = 1e-6, maxFullEntries = 4000, directions = 3 } = options;
-  const { paths, leaves } = treeFlatten(params as Tree<Matrix>);
+  const flat = treeFlatten<Tensor>(params);
+  const { paths } = flat;
+  const leaves = flat.leaves.map(rawOf);
   const evalAt = (leafIndex: number, leaf: Matrix): Matrix => {
     const swapped = leaves.map((l, i) => (i === leafIndex ? leaf : l));
-    return rawOf(f(treeUnflatten(params as Tree<Matrix>, swapped) as P));
+    // params with one leaf swapped for another of its shape: still a P.
+    return rawOf(f(treeUnflatten(params, swapped) as P));
   };
-  const [out, pullback] = vjp(f, params);
+  const [out, pullback] = vjpTree(f, params);
   const outEntries = out.rows * out.columns;
   const inEntries = leaves.reduce((n, l) => n + l.rows * l.columns, 0);
   const mode =
@@ -109,7 +112,7 @@ export const checkGrad = <P>(
     for (let r = 0; r < outEntries; r++) {
       const basis = filled(out.rows, out.columns, 0);
       basis.set(Math.floor(r / out.columns), r % out.columns, 1);
-      jacobianRows.push(treeFlatten(pullback(basis) as Tree<Matrix>).leaves.map(rawOf));
+      jacobianRows.push(treeFlatten(pullback(basis)).leaves.map(rawOf));
     }
     leaves.forEach((leaf, l) => {
       for (let i = 0; i < leaf.rows; i++) {
@@ -139,7 +142,7 @@ export const checkGrad = <P>(
         k = next;
         const u = normal(ku, leaf.rows, leaf.columns);
         const v = normal(kv, out.rows, out.columns);
-        const g = rawOf(treeFlatten(pullback(v) as Tree<Matrix>).leaves[l]!);
+        const g = rawOf(treeFlatten(pullback(v)).leaves[l]!);
         const plus = evalAt(l, perturbed(leaf, u, eps));
         const minus = evalAt(l, perturbed(leaf, u, -eps));
         compare({
@@ -169,7 +172,7 @@ export const checkGrad = <P>(
 };
 
 /** `checkGrad` that throws its message when the gradient is wrong: for users' tests. */
-export const assertGrad = <P>(
+export const assertGrad = <P extends Tree<Tensor>>(
   f: (params: P) => Tensor,
   params: P,
   options: CheckGradOptions = {},

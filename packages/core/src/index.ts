@@ -91,5 +91,5 @@ export {
   type PoolOptions,
   poolGeometry,
 } from './spatial.js';
-export { type Input, rawOf, type Tensor, Traced } from './tape.js';
+export { type Input, isTensor, rawOf, type Tensor, Traced } from './tape.js';
 export { type Tree, type TreePath, treeFlatten, treeMap, treeUnflatten, treeZip } from './tree.js';

@@ -10,6 +10,7 @@ import { Matrix } from 'ml-matrix';
  * and write the flat array, and a 784 × 100 result costs one allocation instead of 785.
  */
 
+/** ml-matrix's row storage: its `data` field is private in the typings, so reading it needs a cast. */
 interface RowStorage {
   data: Float64Array[];
 }
@@ -118,7 +119,7 @@ export const filled = (rows: number, cols: number, value: number): Matrix => {
 export const fromFlat = (rows: number, cols: number, flat: ArrayLike<number>): Matrix => {
   if (flat.length !== rows * cols) {
     throw new RangeError(
-      `fromFlat: expected ${rows * cols} values for ${rows}x${cols}, got ${flat.length}`,
+      `fromFlat: expected ${rows * cols} values for ${shapeString([rows, cols])}, got ${flat.length}`,
     );
   }
   return wrapFlat(rows, cols, Float64Array.from(flat));
@@ -134,6 +135,7 @@ export const toFlat = (m: Matrix): Float64Array => {
   return flat;
 };
 
-/** `rows x cols`, the way every error message prints a shape. */
-export const shapeString = (m: { rows: number; columns: number }): string =>
-  `${m.rows}x${m.columns}`;
+/** `rows x cols`, the way every error message prints a shape: of a matrix, a tensor or a pair. */
+export const shapeString = (
+  m: { readonly rows: number; readonly columns: number } | readonly [number, number],
+): string => ('rows' in m ? `${m.rows}x${m.columns}` : `${m[0]}x${m[1]}`);

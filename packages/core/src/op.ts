@@ -1,5 +1,5 @@
-import { Matrix } from './matrix.js';
-import { bind, type Input, type Primitive, type Tensor, Traced } from './tape.js';
+import type { Matrix } from './matrix.js';
+import { bind, type Input, isTensor, type Primitive, type Tensor } from './tape.js';
 
 /** The raw counterpart of each input type: what `forward` receives once every tape is peeled off. */
 export type RawOf<A extends readonly Input[]> = {
@@ -52,7 +52,7 @@ function checkInputs(
     throw new TypeError(`${op}: expected ${arity} inputs, got ${args.length}`);
   for (let j = 0; j < arity; j++) {
     const x = args[j];
-    if (!(typeof x === 'number' || x instanceof Matrix || x instanceof Traced)) {
+    if (!(typeof x === 'number' || isTensor(x))) {
       throw new TypeError(
         `${op}: input ${j} must be a Matrix, a traced value or a number, got ${describe(x)}`,
       );
@@ -63,6 +63,8 @@ function checkInputs(
 /** Defines a differentiable op, primitives and users' own ops alike. */
 export const defineOp = <A extends readonly Input[]>(spec: OpSpec<A>): Op<A> => {
   const arity = spec.vjp.length;
+  // The tape stores ops of every arity alike: their typed inputs are forgotten here; checkInputs
+  // restores them at each call.
   const prim: Primitive = {
     name: spec.name,
     forward: spec.forward as Primitive['forward'],

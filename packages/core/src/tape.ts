@@ -1,5 +1,5 @@
 import { checkBackward, checkForward } from './finite.js';
-import { Matrix } from './matrix.js';
+import { Matrix, shapeString } from './matrix.js';
 
 /**
  * The tape: where differentiable ops record themselves while `grad` runs, and the backward walk.
@@ -26,6 +26,9 @@ export class Traced {
 
 /** What differentiable ops take and return: a plain matrix or a traced one. */
 export type Tensor = Matrix | Traced;
+
+/** Whether x is a tensor (a matrix, traced or not): the one test of it, for inputs from outside. */
+export const isTensor = (x: unknown): x is Tensor => x instanceof Matrix || x instanceof Traced;
 
 /** An op input: a tensor, or a number that broadcasts like a 1 × 1 matrix. */
 export type Input = Tensor | number;
@@ -159,14 +162,14 @@ export const backward = (
 
 /** Catches a wrong VJP (a user's `defineOp` included) where it happens, not three ops later. */
 const checkCotangent = (op: string, i: number, j: number, ct: Tensor, input: Node): void => {
-  if (!(ct instanceof Matrix || ct instanceof Traced)) {
+  if (!isTensor(ct)) {
     throw new TypeError(
       `backward: the VJP of '${op}' (tape index ${i}) for input ${j} returned ${typeof ct}, not a matrix`,
     );
   }
   if (input.rows !== ct.rows || input.columns !== ct.columns) {
     throw new RangeError(
-      `backward: the VJP of '${op}' (tape index ${i}) for input ${j} returned ${ct.rows}x${ct.columns}, but the input is ${input.rows}x${input.columns}`,
+      `backward: the VJP of '${op}' (tape index ${i}) for input ${j} returned ${shapeString(ct)}, but the input is ${shapeString(input)}`,
     );
   }
 };

@@ -20,11 +20,10 @@ export const treeMap = <A, B>(
   f: (leaf: A, path: TreePath) => B,
   path = '',
 ): Tree<B> => {
-  if (Array.isArray(tree)) return tree.map((t, i) => treeMap(t as Tree<A>, f, join(path, i)));
+  if (Array.isArray(tree)) return tree.map((t, i) => treeMap(t, f, join(path, i)));
   if (isPlainObject(tree)) {
     const out: Record<string, Tree<B>> = {};
-    for (const k of Object.keys(tree).sort())
-      out[k] = treeMap(tree[k] as Tree<A>, f, join(path, k));
+    for (const k of Object.keys(tree).sort()) out[k] = treeMap(tree[k]!, f, join(path, k));
     return out;
   }
   return f(tree as A, path);
@@ -71,7 +70,7 @@ export const treeZip = <A, B, C>(
         `treeZip: at '${path}' expected an array of ${a.length}, got ${describe(b)}`,
       );
     }
-    return a.map((t, i) => treeZip(t as Tree<A>, b[i] as Tree<B>, f, join(path, i)));
+    return a.map((t, i) => treeZip(t, b[i], f, join(path, i)));
   }
   if (isPlainObject(a)) {
     if (!isPlainObject(b))
@@ -84,7 +83,7 @@ export const treeZip = <A, B, C>(
       );
     }
     const out: Record<string, Tree<C>> = {};
-    for (const k of ka) out[k] = treeZip(a[k] as Tree<A>, b[k] as Tree<B>, f, join(path, k));
+    for (const k of ka) out[k] = treeZip(a[k]!, b[k]!, f, join(path, k));
     return out;
   }
   if (!isLeaf(b)) throw new TypeError(`treeZip: at '${path}' expected a leaf, got ${describe(b)}`);

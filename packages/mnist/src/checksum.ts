@@ -20,7 +20,8 @@ export const parseSha256Sums = (text: string, source: string): Map<string, strin
         `${source}:${i + 1}: expected "<64 hex digits>  <file name>", found "${line}"`,
       );
     }
-    const [, sum, name] = m as unknown as [string, string, string];
+    // Both groups are required by the pattern, so a match has them.
+    const [sum, name] = [m[1]!, m[2]!];
     if (sums.has(name)) throw new DataError(`${source}:${i + 1}: ${name} is listed twice`);
     sums.set(name, sum.toLowerCase());
   });

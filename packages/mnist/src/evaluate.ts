@@ -1,4 +1,4 @@
-import { type Matrix, rawOf, scalar, softmax, softmaxCrossEntropy } from '@difftape/core';
+import { rawOf, scalar, softmax, softmaxCrossEntropy } from '@difftape/core';
 import { argmaxRows, type Layer, oneVsRestMetrics, type Params, top1Accuracy } from '@difftape/nn';
 import { CLASSES, type Dataset, gatherBatch, gatherLabels } from './data.js';
 import type { SplitMetrics } from './run/metrics.js';
@@ -20,12 +20,12 @@ export const evaluate = (model: Layer, params: Params, ds: Dataset): Evaluation 
   let lossSum = 0;
   for (let start = 0; start < ds.count; start += CHUNK) {
     const indices = Array.from({ length: Math.min(CHUNK, ds.count - start) }, (_, i) => start + i);
-    const logits = rawOf(model.apply(params, gatherBatch(ds, indices))) as Matrix;
+    const logits = rawOf(model.apply(params, gatherBatch(ds, indices)));
     const labels = gatherLabels(ds, indices);
     lossSum += scalar(softmaxCrossEntropy(logits, labels)) * indices.length;
     const predicted = argmaxRows(logits);
     predictions.set(predicted, start);
-    const probs = rawOf(softmax(logits)) as Matrix;
+    const probs = rawOf(softmax(logits));
     predicted.forEach((k, i) => {
       confidences[start + i] = probs.get(i, k);
     });

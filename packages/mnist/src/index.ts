@@ -4,16 +4,6 @@
  * @module @difftape/mnist
  */
 
-export {
-  dLossDyhat,
-  l1MaxColumnSubgradient,
-  type MlpParams,
-  reluJacobian,
-  reportForward,
-  reportGradients,
-  reportUpdate,
-  softmaxJacobian,
-} from './analytic.js';
 export { sha256Hex, verifySha256 } from './checksum.js';
 export {
   allIndices,

@@ -289,7 +289,7 @@ export const loadStart = (runDir: string): Start & { config: TrainConfig } => {
     throw new Error(`checkpoint: ${path}: holds no optimiser state, so the run cannot resume`);
   }
   return {
-    state: { params: loaded.params as Params, optState: loaded.optimiserState, step },
+    state: { params: loaded.params, optState: loaded.optimiserState, step },
     position: { epoch, stepInEpoch },
     config,
   };

@@ -43,7 +43,7 @@ import {
   reportGradients,
   reportUpdate,
   softmaxJacobian,
-} from '../src/analytic.js';
+} from './analytic.js';
 
 // Worst relative differences seen (see `expectLeafClose`), printed with ANALYTIC_STATS=1.
 const worst = { tapeNll: 0, tapeSce: 0, loss: 0, fd: 0, jacobian: 0, step: 0 };

@@ -1,4 +1,4 @@
-import { fromFlat, Matrix, type Tree, toFlat } from '@difftape/core';
+import { fromFlat, Matrix, shapeString, type Tree, toFlat } from '@difftape/core';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -351,7 +351,9 @@ export const completeCheckpoint = <M = Record<string, unknown>>(
       return [ref.tensor, fromFlat(ref.shape[0], ref.shape[1], data)] as const;
     }),
   );
-  const take = (ref: TensorRef): Matrix => matrices.get(ref.tensor) as Matrix;
+  // The plan lists every tensor the manifest refers to, so a miss here is a bug, not a bad file.
+  const take = (ref: TensorRef): Matrix =>
+    matrices.get(ref.tensor) ?? fail(`internal: tensor "${ref.tensor}" is not in the plan`);
   let meta = contents.meta as M;
   if (options.meta !== undefined) meta = decodeOrFail(options.meta, contents.meta, `${what}: meta`);
   return {
@@ -419,7 +421,7 @@ const isShape = (x: unknown): x is readonly [number, number] =>
 
 /** [rows, cols] of a matrix or a shape pair, or undefined for anything else. */
 const shapeOf = (x: unknown): readonly [number, number] | undefined =>
-  Matrix.isMatrix(x) ? [(x as Matrix).rows, (x as Matrix).columns] : isShape(x) ? x : undefined;
+  x instanceof Matrix ? [x.rows, x.columns] : isShape(x) ? x : undefined;
 
 const isScalar = (x: unknown): boolean =>
   x === null || ['number', 'string', 'boolean', 'undefined'].includes(typeof x);
@@ -446,9 +448,9 @@ export function checkParamShapes(params: unknown, expected: unknown, what: strin
     if (want !== undefined) {
       const [rows, cols] = want;
       const have = shapeOf(p);
-      if (have === undefined) fail(`expected a ${rows}x${cols} matrix, got ${describe(p)}`);
+      if (have === undefined) fail(`expected a ${shapeString(want)} matrix, got ${describe(p)}`);
       else if (have[0] !== rows || have[1] !== cols)
-        fail(`expected ${rows}x${cols}, got ${have[0]}x${have[1]}`);
+        fail(`expected ${shapeString(want)}, got ${shapeString(have)}`);
     } else if (Array.isArray(e)) {
       if (!Array.isArray(p) || p.length !== e.length)
         fail(`expected an array of ${e.length}, got ${describe(p)}`);
@@ -482,4 +484,4 @@ export function checkParamShapes(params: unknown, expected: unknown, what: strin
 
 /** Like describeValue, but a shape pair in a shapes tree reads as the matrix it stands for. */
 const describe = (x: unknown): string =>
-  isShape(x) ? `a ${x[0]}x${x[1]} matrix` : describeValue(x);
+  isShape(x) ? `a ${shapeString(x)} matrix` : describeValue(x);

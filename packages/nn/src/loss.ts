@@ -1,4 +1,17 @@
-import { div, log, mean, mul, neg, oneHot, square, sub, sum, type Tensor } from '@difftape/core';
+import {
+  div,
+  isTensor,
+  log,
+  mean,
+  mul,
+  neg,
+  oneHot,
+  shapeString,
+  square,
+  sub,
+  sum,
+  type Tensor,
+} from '@difftape/core';
 
 export { softmaxCrossEntropy } from '@difftape/core';
 
@@ -10,7 +23,7 @@ export const nll = (probs: Tensor, labels: ArrayLike<number> | Tensor): Tensor =
   const y = isTensor(labels) ? labels : oneHot(labels, probs.columns, 'nll');
   if (y.rows !== probs.rows || y.columns !== probs.columns) {
     throw new RangeError(
-      `nll: probabilities are ${probs.rows}x${probs.columns} but targets are ${y.rows}x${y.columns}`,
+      `nll: probabilities are ${shapeString(probs)} but targets are ${shapeString(y)}`,
     );
   }
   return neg(div(sum(mul(y, log(probs))), probs.rows));
@@ -20,11 +33,8 @@ export const nll = (probs: Tensor, labels: ArrayLike<number> | Tensor): Tensor =
 export const mse = (predictions: Tensor, targets: Tensor): Tensor => {
   if (predictions.rows !== targets.rows || predictions.columns !== targets.columns) {
     throw new RangeError(
-      `mse: predictions are ${predictions.rows}x${predictions.columns} but targets are ${targets.rows}x${targets.columns}`,
+      `mse: predictions are ${shapeString(predictions)} but targets are ${shapeString(targets)}`,
     );
   }
   return mean(square(sub(predictions, targets)));
 };
-
-const isTensor = (x: ArrayLike<number> | Tensor): x is Tensor =>
-  typeof (x as Tensor).rows === 'number' && typeof (x as Tensor).columns === 'number';

@@ -55,13 +55,14 @@ const Tensor = exactObject(
   'a tensor node {"tensor", "shape"}',
 );
 
-const containers = <N>(self: t.Type<N, unknown>) => [
-  exactObject({ array: t.array(self) }, {}, 'an array node {"array": [...]}'),
-  exactObject({ object: t.record(t.string, self) }, {}, 'an object node {"object": {...}}'),
-];
+const containers = <N>(self: t.Type<N, unknown>) =>
+  [
+    exactObject({ array: t.array(self) }, {}, 'an array node {"array": [...]}'),
+    exactObject({ object: t.record(t.string, self) }, {}, 'an object node {"object": {...}}'),
+  ] as const;
 
 const ParamNode: t.Type<ParamNode, unknown> = t.recursion('a params node', (self) =>
-  t.union([Tensor, ...containers(self)] as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
+  t.union([Tensor, ...containers(self)]),
 );
 
 const NumberValue = t.union([
@@ -78,7 +79,7 @@ const StateNode: t.Type<StateNode, unknown> = t.recursion('a state node', (self)
     exactObject({ boolean: t.boolean }, {}, 'a boolean node'),
     exactObject({ null: t.literal(true) }, {}, 'a null node'),
     exactObject({ undefined: t.literal(true) }, {}, 'an undefined node'),
-  ] as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
+  ]),
 );
 
 const isSha256 = (u: unknown): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u);
@@ -170,8 +171,8 @@ export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
 
 /** `a 2x3 matrix`, `an array of 4`, `a Set`: what a value is, for messages. */
 export const describeValue = (x: unknown): string =>
-  Matrix.isMatrix(x)
-    ? `a ${shapeString(x as Matrix)} matrix`
+  x instanceof Matrix
+    ? `a ${shapeString(x)} matrix`
     : Array.isArray(x)
       ? `an array of ${x.length}`
       : isPlainObject(x)
@@ -190,8 +191,8 @@ export const encodeNode = (
   tensors: Map<string, Matrix>,
   fail: (path: string, message: string) => never,
 ): StateNode => {
-  if (Matrix.isMatrix(x)) {
-    const m = x as Matrix;
+  if (x instanceof Matrix) {
+    const m = x;
     const name = path === '' ? prefix : `${prefix}/${path}`;
     if (tensors.has(name))
       fail(path, `two leaves map to tensor name "${name}" (a key contains ".")`);

@@ -5,6 +5,8 @@
  * matrix's columns, or to 1 + the largest class seen.
  */
 
+import { shapeString } from '@difftape/core';
+
 /**
  * What the metrics read from a score matrix: an ml-matrix `Matrix` fits, and so does anything else
  * with `rows`, `columns` and `get` (kept structural so `nn` needs no direct ml-matrix import).
@@ -26,9 +28,7 @@ export interface OneVsRestMetrics {
 /** The column index of each row's maximum: the first one on ties; NaN entries are skipped. */
 export const argmaxRows = (scores: ScoreMatrix): Int32Array => {
   if (scores.columns < 1) {
-    throw new RangeError(
-      `argmaxRows: expected at least 1 column, got ${scores.rows}x${scores.columns}`,
-    );
+    throw new RangeError(`argmaxRows: expected at least 1 column, got ${shapeString(scores)}`);
   }
   const out = new Int32Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {

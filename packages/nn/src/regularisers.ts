@@ -1,4 +1,4 @@
-import { abs, filled, type Matrix, scalar, sign, square, sum } from '@difftape/core';
+import { abs, filled, type Matrix, scalar, shapeString, sign, square, sum } from '@difftape/core';
 import { storageOf, wrapFlat } from '@difftape/core/kernels';
 
 /** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
@@ -54,7 +54,7 @@ export const l1MaxColumn: Regulariser = {
 function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number): Matrix {
   if (g.rows !== leaf.rows || g.columns !== leaf.columns) {
     throw new RangeError(
-      `l1MaxColumn: gradient is ${g.rows}x${g.columns} but the parameter is ${leaf.rows}x${leaf.columns}`,
+      `l1MaxColumn: gradient is ${shapeString(g)} but the parameter is ${shapeString(leaf)}`,
     );
   }
   const n = leaf.columns;

@@ -1,5 +1,6 @@
 import * as k from '../kernels.js';
 import { type Operand, rows, zip } from '../kernels.js';
+import { shapeString } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 
@@ -14,7 +15,7 @@ export const broadcastAs: Op<[g: Tensor, like: Tensor]> = defineOp<[g: Tensor, l
   forward: (g, like) => {
     if ((g.rows !== 1 && g.rows !== like.rows) || (g.columns !== 1 && g.columns !== like.columns)) {
       throw new RangeError(
-        `broadcastAs: cannot broadcast ${g.rows}x${g.columns} to ${like.rows}x${like.columns}`,
+        `broadcastAs: cannot broadcast ${shapeString(g)} to ${shapeString(like)}`,
       );
     }
     return zip('broadcastAs', g, like as Operand, rows.first);

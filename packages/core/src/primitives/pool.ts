@@ -89,7 +89,7 @@ export const maxPoolScatter: Op<Pooled> = defineOp<Pooled>({
     const pooled = g.channels * g.outHeight * g.outWidth;
     if (ct.rows !== x.rows || ct.columns !== pooled)
       throw new RangeError(
-        `maxPoolScatter: cotangent is ${shapeString(ct)}, expected ${x.rows}x${pooled}`,
+        `maxPoolScatter: cotangent is ${shapeString(ct)}, expected ${shapeString([x.rows, pooled])}`,
       );
     const [m, out] = alloc(x.rows, x.columns);
     const cs = rowsOf(ct);

@@ -15,7 +15,9 @@ export const reshape: Op<[Tensor, number, number]> = defineOp<[Tensor, number, n
     checkInteger('reshape', 'rows', rows, 1);
     checkInteger('reshape', 'cols', cols, 1);
     if (rows * cols !== x.rows * x.columns)
-      throw new RangeError(`reshape: cannot reshape ${shapeString(x)} to ${rows}x${cols}`);
+      throw new RangeError(
+        `reshape: cannot reshape ${shapeString(x)} to ${shapeString([rows, cols])}`,
+      );
     const [m, out] = alloc(rows, cols);
     const xs = rowsOf(x);
     let [i, j] = [0, 0];

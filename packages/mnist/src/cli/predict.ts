@@ -45,7 +45,7 @@ export const registerPredict = (program: Command): void => {
           file,
           size,
         );
-        const x = rawOf(softmax(model.apply(params, pixelsRow(pixels)))) as Matrix;
+        const x = rawOf(softmax(model.apply(params, pixelsRow(pixels))));
         const probabilities = x.getRow(0);
         return { file, digit: argmax(probabilities), probabilities };
       });

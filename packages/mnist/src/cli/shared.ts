@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { key, type Matrix, type Tree, treeFlatten } from '@difftape/core';
-import { checkParamShapes, type LoadedCheckpoint, modelFromSpec, type Params } from '@difftape/nn';
+import { checkParamShapes, type LoadedCheckpoint, modelFromSpec } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { type Command, Option } from 'commander';
 import { loadIdxDir, type Splits, subset } from '../data.js';
@@ -122,5 +122,5 @@ export const loadModel = (path: string) => {
   } catch (e) {
     return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { model, params: loaded.params as Params, meta, inputs: inputs! };
+  return { model, params: loaded.params, meta, inputs: inputs! };
 };

@@ -1,5 +1,5 @@
 import { key, Matrix, rawOf, softmax } from '@difftape/core';
-import { checkParamShapes, decodeCheckpoint, modelFromSpec, type Params } from '@difftape/nn';
+import { checkParamShapes, decodeCheckpoint, modelFromSpec } from '@difftape/nn';
 
 /** Ten class probabilities for 784 pixels in [0, 1]. */
 export type Classifier = (pixels: Float64Array) => number[];
@@ -13,9 +13,9 @@ export const classifierFromBytes = (bytes: Uint8Array, what: string): Classifier
   if (!loaded.spec) throw new Error(`${what} has no model spec in its manifest`);
   const model = modelFromSpec(loaded.spec);
   checkParamShapes(loaded.params, model.init(key(0), 784)[0], what);
-  const params = loaded.params as Params;
+  const { params } = loaded;
   return (pixels) => {
     const x = Matrix.from1DArray(1, pixels.length, Array.from(pixels));
-    return (rawOf(softmax(model.apply(params, x))) as Matrix).getRow(0);
+    return rawOf(softmax(model.apply(params, x))).getRow(0);
   };
 };

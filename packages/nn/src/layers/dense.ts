@@ -1,4 +1,12 @@
-import { dense, type Key, type Matrix, split, type Tensor, type Traceable } from '@difftape/core';
+import {
+  dense,
+  type Key,
+  type Matrix,
+  shapeString,
+  split,
+  type Tensor,
+  type Traceable,
+} from '@difftape/core';
 import { glorotUniform, type Initialiser, zeros } from '../init.js';
 import { checkWidth, type Layer } from '../layer.js';
 
@@ -28,9 +36,7 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer<DensePar
     },
     apply: ({ W, b }: DenseParams | Traceable<DenseParams>, x: Tensor) => {
       if (x.columns !== W.rows) {
-        throw new RangeError(
-          `${name}: expects ${W.rows} input columns, got ${x.rows}x${x.columns}`,
-        );
+        throw new RangeError(`${name}: expects ${W.rows} input columns, got ${shapeString(x)}`);
       }
       return dense(x, W, b);
     },

@@ -147,7 +147,7 @@ export const addDecayedWeights = (
     init: () => ({}),
     update: (u, state, params) => [
       zipParams(u, params, (ui, p, path) =>
-        where(path) && weightDecay !== 0 ? (add(ui, mul(p, weightDecay)) as Matrix) : ui,
+        where(path) && weightDecay !== 0 ? add(ui, mul(p, weightDecay)) : ui,
       ),
       state,
     ],
@@ -176,10 +176,10 @@ const rmsOptions = (name: string, { decay = 0.9, eps = 1e-8, initialScale = 0 }:
 });
 
 const filledLike = (params: Params, v: number): Params =>
-  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, v)) as Params;
+  treeMap(params, (m: Matrix) => filled(m.rows, m.columns, v));
 
 const moment = (g: Params, prev: Params, decay: number, f: (m: Matrix) => Matrix): Params =>
-  zipParams(g, prev, (gi, pi) => add(mul(pi, decay), mul(f(gi), 1 - decay)) as Matrix);
+  zipParams(g, prev, (gi, pi) => add(mul(pi, decay), mul(f(gi), 1 - decay)));
 
 /** ν ← d ν + (1−d) g²; updates ← g / √(ν + eps) (RMSprop's scaling, as optax writes it). */
 export const scaleByRms = (options: RmsOptions = {}): GradientTransformation<RmsState> => {
@@ -187,8 +187,8 @@ export const scaleByRms = (options: RmsOptions = {}): GradientTransformation<Rms
   return {
     init: (params) => ({ nu: filledLike(params, initialScale) }),
     update: (g, { nu }) => {
-      const v = moment(g, nu, decay, (gi) => square(gi) as Matrix);
-      return [zipParams(g, v, (gi, vi) => div(gi, sqrt(add(vi, eps))) as Matrix), { nu: v }];
+      const v = moment(g, nu, decay, (gi) => square(gi));
+      return [zipParams(g, v, (gi, vi) => div(gi, sqrt(add(vi, eps)))), { nu: v }];
     },
   };
 };
@@ -206,9 +206,9 @@ export const scaleByStddev = (options: RmsOptions = {}): GradientTransformation<
     init: (params) => ({ mu: zerosLike(params), nu: filledLike(params, initialScale) }),
     update: (g, { mu, nu }) => {
       const m = moment(g, mu, decay, (gi) => gi);
-      const v = moment(g, nu, decay, (gi) => square(gi) as Matrix);
-      const variance = zipParams(m, v, (mi, vi) => sub(vi, square(mi)) as Matrix);
-      const u = zipParams(g, variance, (gi, si) => div(gi, sqrt(add(si, eps))) as Matrix);
+      const v = moment(g, nu, decay, (gi) => square(gi));
+      const variance = zipParams(m, v, (mi, vi) => sub(vi, square(mi)));
+      const u = zipParams(g, variance, (gi, si) => div(gi, sqrt(add(si, eps))));
       return [u, { mu: m, nu: v }];
     },
   };
