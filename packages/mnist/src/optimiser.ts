@@ -8,6 +8,7 @@ import {
   l1MaxColumn,
   l2,
   momentum,
+  paramRole,
   sgd,
 } from '@difftape/nn';
 import type { TrainConfig } from './run/config.js';
@@ -33,7 +34,7 @@ export const makeOptimiser = (
       : config.optimiser === 'adam'
         ? adam(lr)
         : momentum(lr, config.beta, { nesterov: config.optimiser === 'nesterov' });
-  const isWeight = (path: string) => path.endsWith('W');
+  const isWeight = (path: string) => paramRole(path) === 'weight';
   return config.weightDecay
     ? chain(
         addRegulariser(l1MaxColumn, config.lambda),

@@ -338,11 +338,12 @@ describe('the Jacobians one at a time', () => {
 });
 
 /** The report's `regularized_gradient`: round((w + c)/(|w| + c)) in place of sign(w), c = 1e-6. */
-const reportRegularisedGradient = (w: Matrix): Matrix => {
+/** The report's code on W (2-D) or b (1-D in numpy: `bias` here). */
+const reportRegularisedGradient = (w: Matrix, role: 'weight' | 'bias'): Matrix => {
   const c = 1e-6;
   const roundSign = (v: number) => Math.round((v + c) / (Math.abs(v) + c));
   const rows = w.to2DArray();
-  if (w.rows === 1) return new Matrix([rows[0]!.map(roundSign)]);
+  if (role === 'bias') return new Matrix(rows.map((r) => r.map(roundSign)));
   const norms = rows[0]!.map((_, j) => rows.reduce((s, r) => s + Math.abs(r[j]!), 0));
   const jStar = norms.indexOf(Math.max(...norms));
   return new Matrix(rows.map((r) => r.map((v, j) => (j === jStar ? roundSign(v) : 0))));
@@ -357,38 +358,45 @@ describe('l1MaxColumnSubgradient (section 1.7)', () => {
         .map((vs) => Matrix.from1DArray(r, c, vs)),
     );
 
-  test.prop([fc.oneof(smallInts, arbMatrix({ rows: [1, 6], cols: [1, 6] }))])(
+  const roles = fc.constantFrom('weight' as const, 'bias' as const);
+
+  test.prop([fc.oneof(smallInts, arbMatrix({ rows: [1, 6], cols: [1, 6] })), roles])(
     'equals nn’s l1MaxColumn.subgradient, ties and zeros included',
-    (w) => {
-      expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual(l1MaxColumn.subgradient(w).to2DArray());
+    (w, role) => {
+      expect(l1MaxColumnSubgradient(w, role).to2DArray()).toEqual(
+        l1MaxColumn.subgradient(w, role).to2DArray(),
+      );
     },
   );
 
   it('takes the first column on ties, sign(0) = 0, and sign(b) for a bias', () => {
     const w = Matrix.from1DArray(3, 3, [0, 2, -2, 2, 0, 0, -1, -1, 1]);
-    expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual([
+    expect(l1MaxColumnSubgradient(w, 'weight').to2DArray()).toEqual([
       [0, 0, 0],
       [1, 0, 0],
       [-1, 0, 0],
     ]);
-    expect(l1MaxColumnSubgradient(Matrix.rowVector([0.5, 0, -3])).to2DArray()).toEqual([
+    expect(l1MaxColumnSubgradient(Matrix.rowVector([0.5, 0, -3]), 'bias').to2DArray()).toEqual([
       [1, 0, -1],
+    ]);
+    expect(l1MaxColumnSubgradient(Matrix.rowVector([0.5, 0, -3]), 'weight').to2DArray()).toEqual([
+      [0, 0, -1],
     ]);
   });
 
-  test.prop([arbMatrix({ rows: [1, 6], cols: [1, 6], awayFrom: [0], margin: 1e-5 })])(
+  test.prop([arbMatrix({ rows: [1, 6], cols: [1, 6], awayFrom: [0], margin: 1e-5 }), roles])(
     'agrees with the report’s rounding trick away from 0',
-    (w) => {
-      expect(l1MaxColumnSubgradient(w).to2DArray()).toEqual(
-        reportRegularisedGradient(w).to2DArray(),
+    (w, role) => {
+      expect(l1MaxColumnSubgradient(w, role).to2DArray()).toEqual(
+        reportRegularisedGradient(w, role).to2DArray(),
       );
     },
   );
 
   it('departs from the report’s code at 0 and tiny negatives (DESIGN.md: sign(0) = 0)', () => {
     const b = Matrix.rowVector([0, -1e-7, -1e-6]);
-    expect(reportRegularisedGradient(b).to2DArray()).toEqual([[1, 1, 0]]);
-    expect(l1MaxColumnSubgradient(b).to2DArray()).toEqual([[0, -1, -1]]);
+    expect(reportRegularisedGradient(b, 'bias').to2DArray()).toEqual([[1, 1, 0]]);
+    expect(l1MaxColumnSubgradient(b, 'bias').to2DArray()).toEqual([[0, -1, -1]]);
   });
 });
 

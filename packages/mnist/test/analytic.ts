@@ -279,15 +279,20 @@ export const reportGradients = (
 
 /**
  * ∇R_L1(W) of section 1.7, re-derived: zero except column j* = argmaxⱼ Σᵢ |W[i][j]| (first on ties),
- * which holds sign(W[:, j*]); a one-row leaf (a bias) gets sign(b) elementwise. sign(0) = 0.
+ * which holds sign(W[:, j*]); a bias gets sign(b) elementwise (the role decides, as in the report's
+ * code, where b is a 1-D array and W a 2-D one). sign(0) = 0.
  *
  * The report's code computes round((w + 1e-6) / (|w| + 1e-6)) instead of sign(w): that maps w = 0
  * and w ∈ (−1e-6/3, 0) to +1, w ∈ (−3e-6, −1e-6/3) to 0, and only w < −3e-6 to −1. We follow
  * DESIGN.md's sign(0) = 0, the subgradient the maths asks for.
  */
-export const l1MaxColumnSubgradient = (W: Matrix): Matrix => {
+export const l1MaxColumnSubgradient = (W: Matrix, role: 'weight' | 'bias'): Matrix => {
   const rows = rowsOfMatrix(W);
-  if (W.rows === 1) return toMatrix([rows[0]!.map(sign)], W.columns);
+  if (role === 'bias')
+    return toMatrix(
+      rows.map((r) => r.map(sign)),
+      W.columns,
+    );
   const norms = Array.from({ length: W.columns }, (_, j) =>
     rows.reduce((s, r) => s + Math.abs(r[j]!), 0),
   );
@@ -312,12 +317,12 @@ export const reportUpdate = (
     throw new TypeError(
       `reportUpdate: grads must be an array of ${params.length} entries like params, got ${Array.isArray(grads) ? grads.length : typeof grads}`,
     );
-  const step = (p: Matrix, g: Matrix, where: string): Matrix => {
+  const step = (p: Matrix, g: Matrix, where: string, role: 'weight' | 'bias'): Matrix => {
     if (g.rows !== p.rows || g.columns !== p.columns)
       throw new RangeError(
         `reportUpdate: ${where}: gradient is ${g.rows}x${g.columns} but the parameter is ${p.rows}x${p.columns}`,
       );
-    const r = rowsOfMatrix(l1MaxColumnSubgradient(p));
+    const r = rowsOfMatrix(l1MaxColumnSubgradient(p, role));
     const gs = rowsOfMatrix(g);
     return toMatrix(
       rowsOfMatrix(p).map((row, i) =>
@@ -331,6 +336,9 @@ export const reportUpdate = (
     if (!('W' in p)) return {};
     if (!(g.W instanceof Matrix && g.b instanceof Matrix))
       throw new TypeError(`reportUpdate: grads[${i}] must be {W, b} like params[${i}]`);
-    return { W: step(p.W, g.W, `params[${i}].W`), b: step(p.b, g.b, `params[${i}].b`) };
+    return {
+      W: step(p.W, g.W, `params[${i}].W`, 'weight'),
+      b: step(p.b, g.b, `params[${i}].b`, 'bias'),
+    };
   });
 };

@@ -36,8 +36,10 @@ export {
   checkWidth,
   type Layer,
   type NoParams,
+  type ParamRole,
   type Params,
   type ParamsOf,
+  paramRole,
 } from './layer.js';
 export { Activation, LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from './layers/activations.js';
 export { Dense, type DenseOptions, type DenseParams } from './layers/dense.js';

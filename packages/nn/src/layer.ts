@@ -35,6 +35,16 @@ export type AnyLayer = Layer<any>;
 /** The parameter type of a layer: `ParamsOf<Layer<P>>` is `P`. */
 export type ParamsOf<L> = L extends Layer<infer P> ? P : never;
 
+/** What a parameter leaf is in its layer: a weight matrix, or a bias added to every row. */
+export type ParamRole = 'weight' | 'bias';
+
+/**
+ * A leaf's role from its path: layers name their bias `b` (`{ W, b }`), so a leaf whose last key is
+ * `b` is a bias and any other a weight. `0.b` → bias, `2.W` → weight.
+ */
+export const paramRole = (path: string): ParamRole =>
+  path === 'b' || path.endsWith('.b') ? 'bias' : 'weight';
+
 /** Throws unless n is a positive integer; names the layer. */
 export const checkWidth = (layer: string, what: string, n: number): void => {
   if (!(Number.isInteger(n) && n > 0))

@@ -1,15 +1,19 @@
 import { abs, filled, type Matrix, scalar, shapeString, sign, square, sum } from '@difftape/core';
 import { storageOf, wrapFlat } from '@difftape/core/kernels';
+import type { ParamRole } from './layer.js';
 
-/** A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. */
+/**
+ * A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. `role` says what the
+ * leaf is in its layer (a weight matrix or a bias), for penalties that treat the two apart.
+ */
 export interface Regulariser {
   readonly name: string;
   /** R(leaf), the penalty of one parameter matrix. */
-  readonly value: (leaf: Matrix) => number;
+  readonly value: (leaf: Matrix, role: ParamRole) => number;
   /** A subgradient ∂R(leaf), shaped like the leaf. */
-  readonly subgradient: (leaf: Matrix) => Matrix;
+  readonly subgradient: (leaf: Matrix, role: ParamRole) => Matrix;
   /** Optional fast path for g + λ·subgradient(leaf), into a fresh matrix, in one pass. */
-  readonly addScaled?: (g: Matrix, leaf: Matrix, lambda: number) => Matrix;
+  readonly addScaled?: (g: Matrix, leaf: Matrix, lambda: number, role: ParamRole) => Matrix;
 }
 
 /** Σ |x|, subgradient sign(x) with sign(0) = 0. */
@@ -39,19 +43,21 @@ const maxAbsColumn = (w: Matrix): { column: number; value: number } => {
 };
 
 /**
- * The report's L1 regulariser (section 1.7): for W (in × out), R(W) = maxⱼ Σᵢ |W[i,j]| (the induced
- * 1-norm), with subgradient zero except column j* = argmax (first on ties), which holds sign(W[:, j*]).
- * A one-row leaf (a bias) is a vector: R = Σ|b|, subgradient sign(b). sign(0) = 0 throughout.
+ * The report's L1 regulariser (section 1.7): for a weight W (in × out), R(W) = maxⱼ Σᵢ |W[i,j]| (the
+ * induced 1-norm), with subgradient zero except column j* = argmax (first on ties), which holds
+ * sign(W[:, j*]). A bias is a vector: R = Σ|b|, subgradient sign(b). sign(0) = 0 throughout. The
+ * role decides, not the shape: a one-input layer's 1 × n W is still a weight.
  */
 export const l1MaxColumn: Regulariser = {
   name: 'l1MaxColumn',
-  value: (leaf) => (leaf.rows === 1 ? l1.value(leaf) : maxAbsColumn(leaf).value),
-  subgradient: (leaf) => l1MaxColumnAddScaled(filled(leaf.rows, leaf.columns, 0), leaf, 1),
-  addScaled: (g, leaf, lambda) => l1MaxColumnAddScaled(g, leaf, lambda),
+  value: (leaf, role) => (role === 'bias' ? l1.value(leaf, role) : maxAbsColumn(leaf).value),
+  subgradient: (leaf, role) =>
+    l1MaxColumnAddScaled(filled(leaf.rows, leaf.columns, 0), leaf, 1, role),
+  addScaled: (g, leaf, lambda, role) => l1MaxColumnAddScaled(g, leaf, lambda, role),
 };
 
-/** g + λ·∂R(W) for the max-column L1: a copy of g with λ·sign(W[:, j*]) added to one column. */
-function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number): Matrix {
+/** g + λ·∂R(leaf) for the max-column L1: a copy of g with λ·sign(W[:, j*]) added to one column. */
+function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number, role: ParamRole): Matrix {
   if (g.rows !== leaf.rows || g.columns !== leaf.columns) {
     throw new RangeError(
       `l1MaxColumn: gradient is ${shapeString(g)} but the parameter is ${shapeString(leaf)}`,
@@ -60,8 +66,8 @@ function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number): Matrix {
   const n = leaf.columns;
   const out = storageOf(g).slice();
   const ws = storageOf(leaf);
-  if (leaf.rows === 1) {
-    for (let j = 0; j < n; j++) out[j]! += lambda * (Math.sign(ws[j]!) || 0);
+  if (role === 'bias') {
+    for (let at = 0; at < ws.length; at++) out[at]! += lambda * (Math.sign(ws[at]!) || 0);
   } else {
     const { column } = maxAbsColumn(leaf);
     for (let at = column; at < ws.length; at += n) out[at]! += lambda * (Math.sign(ws[at]!) || 0);

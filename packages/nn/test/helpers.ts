@@ -6,11 +6,11 @@ export const M = (rows: number, cols: number, values: number[]): Matrix =>
   Matrix.from1DArray(rows, cols, values);
 
 /** The parameters after applying `opt`'s updates for each gradient in turn, from `params`. */
-export const runSteps = <S>(
+export const runSteps = <S, P extends Params>(
   opt: GradientTransformation<S>,
-  params: Params,
+  params: P,
   grads: readonly Params[],
-): Params => {
+): P => {
   let p = params;
   let state = opt.init(p);
   for (const g of grads) {

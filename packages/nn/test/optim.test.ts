@@ -1,4 +1,4 @@
-import { type Matrix, type Tree, toFlat, treeFlatten } from '@difftape/core';
+import { key, type Matrix, type Tree, toFlat, treeFlatten } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
 import {
   adam,
@@ -7,21 +7,24 @@ import {
   chain,
   clipByGlobalNorm,
   cosineDecay,
+  Dense,
+  type DenseParams,
   exponentialDecay,
   type GradientTransformation,
   l1MaxColumn,
   momentum,
   type Params,
+  paramRole,
   sgd,
   warmupCosineDecay,
 } from '../src/index.js';
 import { M, runSteps } from './helpers.js';
 
-const p0 = (): Params => ({ W: M(2, 2, [1, -2, 0.5, 0]), b: M(1, 2, [0, 0.3]) });
+const p0 = (): DenseParams => ({ W: M(2, 2, [1, -2, 0.5, 0]), b: M(1, 2, [0, 0.3]) });
 const g0 = (): Params => ({ W: M(2, 2, [0.1, 0.2, -0.3, 0.4]), b: M(1, 2, [1, -1]) });
 const g1 = (): Params => ({ W: M(2, 2, [0.5, -0.5, 0, 1]), b: M(1, 2, [0.2, 0]) });
-const W = (t: Params) => (t as { W: Matrix }).W;
-const b = (t: Params) => (t as { b: Matrix }).b;
+const W = (t: DenseParams) => t.W;
+const b = (t: DenseParams) => t.b;
 
 const run = <S>(opt: GradientTransformation<S>, grads: Params[]) => runSteps(opt, p0(), grads);
 
@@ -92,6 +95,21 @@ describe('optimisers, one or two steps by hand', () => {
       [g0()],
     );
     expect(b(p)).toBeAllclose(M(1, 2, [-1, 1.3]), { rtol: 1e-15 });
+  });
+
+  it('addRegulariser(l1MaxColumn) gives a one-input Dense layer’s 1 × n W the max-column rule, b Σ|b|', () => {
+    // Telling them apart by row count would give this W, one row like its bias, sign(W) everywhere.
+    const [params] = Dense(3).init(key(0), 1);
+    const W = M(1, 3, [0.5, -2, 1]);
+    const b = M(1, 3, [0.5, -2, 1]);
+    const zero = { W: M(1, 3, [0, 0, 0]), b: M(1, 3, [0, 0, 0]) };
+    const [u] = addRegulariser(l1MaxColumn, 1).update(zero, {}, { ...params, W, b });
+    expect(paramRole('W')).toBe('weight');
+    expect(paramRole('0.b')).toBe('bias');
+    expect(treeFlatten(u).paths).toEqual(['W', 'b']);
+    const [uW, ub] = treeFlatten(u).leaves;
+    expect(toFlat(uW!)).toEqual(new Float64Array([0, -1, 0]));
+    expect(toFlat(ub!)).toEqual(new Float64Array([1, -1, 1]));
   });
 
   it('clipByGlobalNorm scales the whole tree down to the norm', () => {

@@ -1,5 +1,5 @@
 import { add, div, filled, type Matrix, mul, sqrt, square, sub, treeMap } from '@difftape/core';
-import type { Params } from '../layer.js';
+import { type ParamRole, type Params, paramRole } from '../layer.js';
 import type { Regulariser } from '../regularisers.js';
 import { type GradientTransformation, zipParams } from './base.js';
 import { type LearningRate, rateAt } from './schedule.js';
@@ -97,7 +97,10 @@ export const scaleByAdam = ({
   };
 };
 
-/** updates ← updates + λ ∂R(params), leaf by leaf; `where` picks leaves by path (default: all). */
+/**
+ * updates ← updates + λ ∂R(params), leaf by leaf, each with its role (`paramRole` of its path);
+ * `where` picks leaves by path (default: all).
+ */
 export const addRegulariser = (
   reg: Regulariser,
   lambda: number,
@@ -109,9 +112,11 @@ export const addRegulariser = (
     update: (g, state, params) => {
       if (lambda === 0) return [g, state];
       const addScaled =
-        reg.addScaled ?? ((gi: Matrix, p: Matrix) => add(gi, mul(reg.subgradient(p), lambda)));
+        reg.addScaled ??
+        ((gi: Matrix, p: Matrix, _: number, role: ParamRole) =>
+          add(gi, mul(reg.subgradient(p, role), lambda)));
       const u = zipParams(g, params, (gi, p, path) =>
-        where(path) ? addScaled(gi, p, lambda) : gi,
+        where(path) ? addScaled(gi, p, lambda, paramRole(path)) : gi,
       );
       return [u, state];
     },
