@@ -1,3 +1,4 @@
+import { describeValue } from './describe.js';
 import { filled, type Matrix, shapeString } from './matrix.js';
 import { add, mul } from './primitives/arithmetic.js';
 import { sumAll } from './primitives/broadcast.js';
@@ -31,13 +32,6 @@ export type Traceable<P> = [Tree<Matrix>] extends [P]
       ? { [K in keyof P]: Traceable<P[K]> }
       : P;
 
-const describe = (x: unknown): string =>
-  x === null
-    ? 'null'
-    : typeof x === 'object'
-      ? (x.constructor?.name ?? 'an object')
-      : `${typeof x} ${String(x)}`;
-
 /**
  * Runs f on the parameters traced by a fresh tape; returns the output and a pullback to a tree of
  * params' structure (typed `Grads<P>` by the callers that hand it out).
@@ -52,7 +46,7 @@ const trace = <P extends Tree<Tensor>>(
   leaves.forEach((leaf, i) => {
     if (!isTensor(leaf)) {
       throw new TypeError(
-        `${op}: parameter '${paths[i] || '(root)'}' must be a Matrix, got ${describe(leaf)}`,
+        `${op}: parameter '${paths[i] || '(root)'}' must be a Matrix, got ${describeValue(leaf)}`,
       );
     }
   });
@@ -62,7 +56,7 @@ const trace = <P extends Tree<Tensor>>(
     const out = f(treeUnflatten(params, traced) as P);
     if (!isTensor(out)) {
       throw new TypeError(
-        `${op}: the function must return a Matrix or a traced value, got ${describe(out)}`,
+        `${op}: the function must return a Matrix or a traced value, got ${describeValue(out)}`,
       );
     }
     const onTape = out instanceof Traced && out.tape === tape;

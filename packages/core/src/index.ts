@@ -14,6 +14,7 @@ export {
   stopGradient,
   sum,
 } from './composites.js';
+export { describeValue, isPlainObject, showValue } from './describe.js';
 export { type LayerSite, NonFiniteError } from './finite.js';
 export {
   type GradOptions,
@@ -92,4 +93,13 @@ export {
   poolGeometry,
 } from './spatial.js';
 export { type Input, isTensor, rawOf, type Tensor, Traced } from './tape.js';
-export { type Tree, type TreePath, treeFlatten, treeMap, treeUnflatten, treeZip } from './tree.js';
+export {
+  checkParamShapes,
+  joinPath,
+  type Tree,
+  type TreePath,
+  treeFlatten,
+  treeMap,
+  treeUnflatten,
+  treeZip,
+} from './tree.js';

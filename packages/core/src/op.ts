@@ -1,3 +1,4 @@
+import { describeValue } from './describe.js';
 import type { Matrix } from './matrix.js';
 import { bind, type Input, isTensor, type Primitive, type Tensor } from './tape.js';
 
@@ -33,15 +34,6 @@ export interface Op<A extends readonly Input[]> {
   readonly opName: string;
 }
 
-const describe = (x: unknown): string =>
-  x === null
-    ? 'null'
-    : Array.isArray(x)
-      ? 'an array'
-      : typeof x === 'object'
-        ? (x.constructor?.name ?? 'an object')
-        : typeof x;
-
 /** Throws unless `args` are `arity` matrices, traced values or numbers, naming the op and the input. */
 function checkInputs(
   op: string,
@@ -54,7 +46,7 @@ function checkInputs(
     const x = args[j];
     if (!(typeof x === 'number' || isTensor(x))) {
       throw new TypeError(
-        `${op}: input ${j} must be a Matrix, a traced value or a number, got ${describe(x)}`,
+        `${op}: input ${j} must be a Matrix, a traced value or a number, got ${describeValue(x)}`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { showValue } from './describe.js';
 import { alloc, type Matrix } from './matrix.js';
 
 /**
@@ -73,7 +74,7 @@ const words = (n: number): [number, number] => [Math.floor(n / TWO_32) >>> 0, n 
 const checkKey = (fn: string, k: Key): void => {
   if (typeof k !== 'object' || k === null || !isUint32(k.hi) || !isUint32(k.lo)) {
     throw new TypeError(
-      `${fn}: expected a key {hi, lo} of two uint32 integers, got ${describe(k)}`,
+      `${fn}: expected a key {hi, lo} of two uint32 integers, got ${showValue(k)}`,
     );
   }
 };
@@ -81,14 +82,6 @@ const checkKey = (fn: string, k: Key): void => {
 const checkCount = (fn: string, name: string, v: number): void => {
   if (!Number.isSafeInteger(v) || v < 0) {
     throw new RangeError(`${fn}: ${name} must be a non-negative integer, got ${v}`);
-  }
-};
-
-const describe = (x: unknown): string => {
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
   }
 };
 
@@ -159,7 +152,7 @@ export const keyFromData = (data: unknown): Key => {
     if (isUint32(hi) && isUint32(lo) && Object.keys(data).length === 2) return makeKey(hi, lo);
   }
   throw new TypeError(
-    `keyFromData: expected [hi, lo] or {hi, lo} with two uint32 integers (0 <= x < 2^32), got ${describe(data)}`,
+    `keyFromData: expected [hi, lo] or {hi, lo} with two uint32 integers (0 <= x < 2^32), got ${showValue(data)}`,
   );
 };
 

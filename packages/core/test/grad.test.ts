@@ -130,7 +130,7 @@ describe('errors', () => {
       grad((p: { layers: { W: Tensor }[] }) => sum(p.layers[0]!.W))({
         layers: [{ W: 3 as unknown as Matrix }],
       }),
-    ).toThrow("grad: parameter 'layers.0.W' must be a Matrix, got number 3");
+    ).toThrow("grad: parameter 'layers.0.W' must be a Matrix, got a number");
   });
 
   it('names a user op whose VJP returns the wrong shape', () => {

@@ -262,7 +262,7 @@ describe('shape errors name the op and both shapes', () => {
     [
       'exp of an array',
       () => exp([1, 2] as unknown as Matrix),
-      /^exp: input 0 must be a Matrix, a traced value or a number, got an array$/,
+      /^exp: input 0 must be a Matrix, a traced value or a number, got an array of 2$/,
     ],
     [
       'add arity',

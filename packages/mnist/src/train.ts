@@ -1,4 +1,5 @@
 import {
+  checkParamShapes,
   foldIn,
   type Key,
   key,
@@ -9,7 +10,6 @@ import {
 } from '@difftape/core';
 import {
   batchIndices,
-  checkParamShapes,
   type GradientTransformation,
   initTrainState,
   type ModelSpec,

@@ -1,6 +1,7 @@
 // The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
 import fs from 'node:fs';
 import { dirname } from 'node:path';
+import { isPlainObject } from '@difftape/core';
 import { fsyncDir, removeStaleTemps, writeTemp } from './atomic.js';
 import {
   type Checkpoint,
@@ -13,7 +14,7 @@ import {
   type ManifestText,
   planCheckpoint,
 } from './checkpoint.js';
-import { CHECKPOINT_FORMAT, isPlainObject } from './manifest.js';
+import { CHECKPOINT_FORMAT } from './manifest.js';
 import { type Dtype, headerLength, parseSafetensorsHeader } from './safetensors.js';
 
 /**

@@ -1,20 +1,24 @@
-import { fromFlat, Matrix, shapeString, type Tree, toFlat } from '@difftape/core';
+import {
+  checkParamShapes,
+  fromFlat,
+  isPlainObject,
+  Matrix,
+  showValue,
+  type Tree,
+  toFlat,
+} from '@difftape/core';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { decodeOrThrow, decodeWith, showValue } from './decode.js';
-import type { Params } from './layer.js';
+import { decodeOrThrow, decodeWith } from './decode.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   checkJson,
   checkJsonShape,
   decodeNode,
-  describeValue,
   encodeNode,
-  isPlainObject,
-  joinPath,
   LEGACY_VERSION,
   LegacyManifest,
   MAX_MANIFEST_DEPTH,
@@ -415,73 +419,3 @@ export const decodeText = (bytes: Uint8Array, what: string): string => {
     throw new CheckpointError(`checkpoint: ${what}: not valid UTF-8 text`);
   }
 };
-
-const isShape = (x: unknown): x is readonly [number, number] =>
-  Array.isArray(x) && x.length === 2 && x.every((d) => typeof d === 'number');
-
-/** [rows, cols] of a matrix or a shape pair, or undefined for anything else. */
-const shapeOf = (x: unknown): readonly [number, number] | undefined =>
-  x instanceof Matrix ? [x.rows, x.columns] : isShape(x) ? x : undefined;
-
-const isScalar = (x: unknown): boolean =>
-  x === null || ['number', 'string', 'boolean', 'undefined'].includes(typeof x);
-const kindOf = (x: unknown): string => (x === null ? 'null' : typeof x);
-
-/**
- * Throws unless `params` has `expected`'s structure and shapes (leaves `[rows, cols]` or matrices,
- * on either side; scalar leaves, as in optimiser states, of the same kind), naming the first leaf
- * that differs: `what: layers.2.W: expected 100x10, got 100x9`. Checking loaded parameters
- * against a model's fresh ones types them like the model's.
- */
-export function checkParamShapes<P extends Params>(
-  params: Params,
-  expected: P,
-  what: string,
-): asserts params is P;
-export function checkParamShapes(params: unknown, expected: unknown, what: string): void;
-export function checkParamShapes(params: unknown, expected: unknown, what: string): void {
-  const walk = (p: unknown, e: unknown, path: string): void => {
-    const fail = (message: string): never => {
-      throw new Error(`${what}: ${path === '' ? '' : `${path}: `}${message}`);
-    };
-    const want = shapeOf(e);
-    if (want !== undefined) {
-      const [rows, cols] = want;
-      const have = shapeOf(p);
-      if (have === undefined) fail(`expected a ${shapeString(want)} matrix, got ${describe(p)}`);
-      else if (have[0] !== rows || have[1] !== cols)
-        fail(`expected ${shapeString(want)}, got ${shapeString(have)}`);
-    } else if (Array.isArray(e)) {
-      if (!Array.isArray(p) || p.length !== e.length)
-        fail(`expected an array of ${e.length}, got ${describe(p)}`);
-      e.forEach((x, i) => {
-        walk((p as unknown[])[i], x, joinPath(path, i));
-      });
-    } else if (isPlainObject(e)) {
-      if (!isPlainObject(p)) fail(`expected an object, got ${describe(p)}`);
-      const have = p as Record<string, unknown>;
-      const quoted = (ks: string[]) =>
-        ks
-          .sort()
-          .map((k) => `"${k}"`)
-          .join(', ');
-      const missing = Object.keys(e).filter((k) => !Object.hasOwn(have, k));
-      const extra = Object.keys(have).filter((k) => !Object.hasOwn(e, k));
-      if (missing.length > 0) fail(`missing ${quoted(missing)}`);
-      if (extra.length > 0) fail(`unexpected ${quoted(extra)}`);
-      for (const k of Object.keys(e).sort()) walk(have[k], e[k], joinPath(path, k));
-    } else if (isScalar(e)) {
-      if (!isScalar(p) || kindOf(p) !== kindOf(e))
-        fail(`expected ${describeValue(e)}, got ${describe(p)}`);
-    } else {
-      throw new TypeError(
-        `${what}: ${path}: the expected tree has a leaf that is not a shape: ${describe(e)}`,
-      );
-    }
-  };
-  walk(params, expected, '');
-}
-
-/** Like describeValue, but a shape pair in a shapes tree reads as the matrix it stands for. */
-const describe = (x: unknown): string =>
-  isShape(x) ? `a ${shapeString(x)} matrix` : describeValue(x);

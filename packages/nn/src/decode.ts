@@ -1,3 +1,4 @@
+import { showValue } from '@difftape/core';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
@@ -97,22 +98,6 @@ const pathOf = (context: t.Context): string => {
     else out += `[${JSON.stringify(entry.key)}]`;
   }
   return out;
-};
-
-/** A short rendering of an offending value. */
-export const showValue = (value: unknown): string => {
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return value.toString();
-  if (value === undefined) return 'undefined';
-  let s: string;
-  try {
-    s = JSON.stringify(value) ?? String(value);
-  } catch {
-    s = Object.prototype.toString.call(value);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
 /**

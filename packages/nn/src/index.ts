@@ -8,7 +8,6 @@
 export {
   type Checkpoint,
   CheckpointError,
-  checkParamShapes,
   type DecodeOptions,
   decodeCheckpoint,
   encodeCheckpoint,

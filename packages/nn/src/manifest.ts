@@ -1,4 +1,4 @@
-import { Matrix, shapeString, type Tree } from '@difftape/core';
+import { describeValue, isPlainObject, joinPath, Matrix, type Tree } from '@difftape/core';
 import * as t from 'io-ts';
 import { exactObject, NonNegativeInt } from './decode.js';
 import { ModelSpec } from './spec.js';
@@ -135,10 +135,6 @@ export const MAX_MANIFEST_DEPTH = 64;
 /** Keys that would reach an object's prototype when assigned. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** `a.b.0`: the path of a tree position in messages. */
-export const joinPath = (prefix: string, key: string | number): string =>
-  prefix === '' ? `${key}` : `${prefix}.${key}`;
-
 /**
  * Throws `fail`'s error unless the parsed JSON `root` nests at most `maxDepth` levels and has no
  * `__proto__`, `constructor` or `prototype` key. Walks with an explicit stack (no recursion).
@@ -164,24 +160,6 @@ export const checkJsonShape = (
     }
   }
 };
-
-/** Whether x is a plain object (its prototype is Object.prototype). */
-export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
-
-/** `a 2x3 matrix`, `an array of 4`, `a Set`: what a value is, for messages. */
-export const describeValue = (x: unknown): string =>
-  x instanceof Matrix
-    ? `a ${shapeString(x)} matrix`
-    : Array.isArray(x)
-      ? `an array of ${x.length}`
-      : isPlainObject(x)
-        ? 'an object'
-        : x === null
-          ? 'null'
-          : typeof x === 'object'
-            ? `a ${x.constructor?.name ?? 'non-plain object'}`
-            : `a ${typeof x}`;
 
 /** Turns a tree into its manifest node, collecting its matrices as tensors named `prefix/path`. */
 export const encodeNode = (

@@ -12,7 +12,6 @@ import {
   PositiveInt,
   PositiveNumber,
   Probability,
-  showValue,
 } from '../src/decode.js';
 
 const lines = (codec: t.Decoder<unknown, unknown>, value: unknown): string[] => {
@@ -159,16 +158,5 @@ describe('decodeWith and decodeOrThrow', () => {
       'flags: epochs: expected a positive integer, got -3\nflags: lr: missing, expected a finite number > 0';
     expect(decodeWith(codec, { epochs: -3 }, 'flags')).toEqual(left(message));
     expect(() => decodeOrThrow(codec, { epochs: -3 }, 'flags')).toThrow(message);
-  });
-});
-
-describe('showValue', () => {
-  it('renders values briefly and unambiguously', () => {
-    expect(showValue(-0)).toBe('-0');
-    expect(showValue(Number.NaN)).toBe('NaN');
-    expect(showValue('x')).toBe('"x"');
-    expect(showValue(undefined)).toBe('undefined');
-    expect(showValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
-    expect(showValue('y'.repeat(100))).toBe(`"${'y'.repeat(56)}...`);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { key, type Matrix, type Tree, treeFlatten } from '@difftape/core';
-import { checkParamShapes, type LoadedCheckpoint, modelFromSpec } from '@difftape/nn';
+import { checkParamShapes, key, type Matrix, type Tree, treeFlatten } from '@difftape/core';
+import { type LoadedCheckpoint, modelFromSpec } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { type Command, Option } from 'commander';
 import { loadIdxDir, type Splits, subset } from '../data.js';

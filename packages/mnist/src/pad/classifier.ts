@@ -1,5 +1,5 @@
-import { key, Matrix, rawOf, softmax } from '@difftape/core';
-import { checkParamShapes, decodeCheckpoint, modelFromSpec } from '@difftape/nn';
+import { checkParamShapes, key, Matrix, rawOf, softmax } from '@difftape/core';
+import { decodeCheckpoint, modelFromSpec } from '@difftape/nn';
 
 /** Ten class probabilities for 784 pixels in [0, 1]. */
 export type Classifier = (pixels: Float64Array) => number[];

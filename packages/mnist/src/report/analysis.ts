@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { key } from '@difftape/core';
-import { checkParamShapes, confusionMatrix, modelFromSpec } from '@difftape/nn';
+import { checkParamShapes, key } from '@difftape/core';
+import { confusionMatrix, modelFromSpec } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { CLASSES, type Dataset } from '../data.js';
 import { type Evaluation, evaluate } from '../evaluate.js';
