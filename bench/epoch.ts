@@ -116,7 +116,7 @@ const main = async (): Promise<void> => {
   const optimiser = chain(addRegulariser(l1MaxColumn, LAMBDA), sgd(LR));
   const step = makeStep(model, softmaxCrossEntropy, optimiser);
   const [initKey, dataKey] = split(key(0), 2) as [Key, Key];
-  const [params0] = model.init(initKey, train.rows * train.cols);
+  const [params0] = model.init(initKey, [1, train.rows, train.cols]);
   let state = initTrainState(params0, optimiser);
   const batchesOf = (epoch: number) => batchIndices(foldIn(dataKey, epoch), train.count, BATCH);
   const widths = mlpWidths(options.spec);

@@ -155,7 +155,7 @@ const setUp = () => {
   const model = modelFromSpec(reportConfig.model);
   // The report run's initial weights: train.ts's init key is the first half of key(seed).
   const [initKey] = split(key(reportConfig.seed), 2);
-  const [params] = model.init(initKey, x.columns);
+  const [params] = model.init(initKey, [x.columns]);
   const optimiser = makeOptimiser(reportConfig, EPOCH_STEPS);
   return {
     train,

@@ -21,7 +21,7 @@ const labels = Array.from({ length: 16 }, (_, i) => i % 3);
 const model = Serial(Dense(8, { init: normalInit(0.5) }), Relu, Dense(3));
 const optimiser = chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05));
 const step = makeStep(model, softmaxCrossEntropy, optimiser);
-const [params] = model.init(foldIn(root, 2), 4); // 4 input features
+const [params] = model.init(foldIn(root, 2), [4]); // samples of 4 features
 let state = initTrainState(params, optimiser);
 const losses: number[] = [];
 for (let i = 0; i < 100; i++) {

@@ -82,7 +82,7 @@ describe('two spirals with core and nn only', () => {
   test('a tanh MLP trained with adam separates the spirals (>= 98 % training accuracy)', () => {
     const optimiser = adam(0.01);
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
-    let state = initTrainState(model.init(kInit, 2)[0], optimiser);
+    let state = initTrainState(model.init(kInit, [2])[0], optimiser);
     const accuracy = (params: typeof state.params) =>
       top1Accuracy(argmaxRows(model.apply(params, data.x) as Matrix), data.labels);
     const before = accuracy(state.params);
@@ -101,7 +101,7 @@ describe('two spirals with core and nn only', () => {
     const [kp, kb] = split(key(seed), 2);
     const indices = batchIndices(kb, data.labels.length, 8)[0]!;
     const batch = gather(data.x, data.labels, indices);
-    const params = layers.init(kp, 2)[0];
+    const params = layers.init(kp, [2])[0];
     return {
       f: (p: P | Traceable<P>) => softmaxCrossEntropy(layers.apply(p, batch.x), batch.y),
       params,

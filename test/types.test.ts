@@ -78,7 +78,7 @@ describe('nn types', () => {
   it('Dense is a Layer<{W, b}> and Serial infers the tuple of its layers’ parameters', () => {
     expectTypeOf(Dense(3)).toEqualTypeOf<Layer<DenseParams>>();
     expectTypeOf(Relu).toEqualTypeOf<Layer<NoParams>>();
-    const [params] = model.init(key(0), 4);
+    const [params] = model.init(key(0), [4]);
     expectTypeOf(params).toEqualTypeOf<[DenseParams, NoParams, DenseParams]>();
     expectTypeOf(params[0].W).toEqualTypeOf<Matrix>();
     expect(params[0].W.rows).toBe(4);
@@ -94,7 +94,7 @@ describe('nn types', () => {
   it('makeStep and initTrainState infer TrainState<P, S> from the model and the optimiser', () => {
     const optimiser = sgd(0.1);
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
-    const state = initTrainState(model.init(key(0), 4)[0], optimiser);
+    const state = initTrainState(model.init(key(0), [4])[0], optimiser);
     type Expected = TrainState<[DenseParams, NoParams, DenseParams], [CountState]>;
     expectTypeOf(state).toEqualTypeOf<Expected>();
     const [next, { loss }] = step(state, { x: Matrix.ones(5, 4), y: [0, 1, 0, 1, 1] });

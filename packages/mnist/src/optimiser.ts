@@ -1,5 +1,6 @@
 import {
   adam,
+  adamw,
   addRegulariser,
   chain,
   cosineDecay,
@@ -9,6 +10,7 @@ import {
   l2,
   momentum,
   paramRole,
+  rmsprop,
   sgd,
 } from '@difftape/nn';
 import type { TrainConfig } from './run/config.js';
@@ -22,20 +24,27 @@ export const learningRate = (
     ? cosineDecay(config.lr, Math.max(1, config.epochs * stepsPerEpoch))
     : config.lr;
 
-/** The update rule of a config: L1 max-column subgradient added to the gradient, then the optimiser. */
+/**
+ * The update rule of a config: L1 max-column subgradient (and L2 weight decay, except for AdamW,
+ * which decays decoupled) added to the gradient, then the optimiser.
+ */
 export const makeOptimiser = (
   config: TrainConfig,
   stepsPerEpoch: number,
 ): GradientTransformation<unknown[]> => {
   const lr = learningRate(config, stepsPerEpoch);
-  const base =
-    config.optimiser === 'sgd'
-      ? sgd(lr)
-      : config.optimiser === 'adam'
-        ? adam(lr)
-        : momentum(lr, config.beta, { nesterov: config.optimiser === 'nesterov' });
   const isWeight = (path: string) => paramRole(path) === 'weight';
-  return config.weightDecay
+  const rules: Record<TrainConfig['optimiser'], () => GradientTransformation<unknown[]>> = {
+    sgd: () => sgd(lr),
+    momentum: () => momentum(lr, config.beta),
+    nesterov: () => momentum(lr, config.beta, { nesterov: true }),
+    adam: () => adam(lr),
+    // AdamW decays the weights itself, decoupled from the gradient's scaling
+    adamw: () => adamw(lr, { weightDecay: config.weightDecay, decayWhere: isWeight }),
+    rmsprop: () => rmsprop(lr),
+  };
+  const base = rules[config.optimiser]();
+  return config.weightDecay && config.optimiser !== 'adamw'
     ? chain(
         addRegulariser(l1MaxColumn, config.lambda),
         addRegulariser(l2, config.weightDecay, isWeight),

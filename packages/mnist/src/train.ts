@@ -12,11 +12,12 @@ import {
   batchIndices,
   type GradientTransformation,
   initTrainState,
-  type ModelSpec,
   makeStep,
-  modelFromSpec,
+  outputShapeOf,
   type Params,
   rateAt,
+  type Shape,
+  sizeOf,
   specParamShapes,
   type TrainState,
 } from '@difftape/nn';
@@ -26,6 +27,7 @@ import { CLASSES, gatherBatch, gatherLabels, type Splits, subset } from './data.
 import { DivergedError, describeNonFinite, diagnose, firstNonFiniteLeaf } from './diverged.js';
 import { evaluate, splitMetrics } from './evaluate.js';
 import { makeDir } from './make-dir.js';
+import { checkpointSpec, imageShape, modelFor } from './model.js';
 import { learningRate, makeOptimiser } from './optimiser.js';
 import { encodeTrainConfig, type TrainConfig } from './run/config.js';
 import { runFiles } from './run/files.js';
@@ -64,10 +66,14 @@ export interface TrainResult {
   readonly interrupted: Position | null;
 }
 
-/** Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch). */
-const runKeys = (seed: number): { init: Key; data: Key; augment: Key } => {
-  const [init, data, augment] = split(key(seed), 3);
-  return { init, data, augment };
+/**
+ * Keys of a run: one for the parameters, one per epoch's shuffle (by folding in the epoch), one for
+ * augmentation and one for dropout (folded with the step). split's keys agree on their prefix, so
+ * the first three are those of runs made before dropout.
+ */
+const runKeys = (seed: number): { init: Key; data: Key; augment: Key; dropout: Key } => {
+  const [init, data, augment, dropout] = split(key(seed), 4);
+  return { init, data, augment, dropout };
 };
 
 /** Where to start: a fresh run, or the position and state stored in a run's checkpoint. */
@@ -78,16 +84,13 @@ export interface Start {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The width of `spec`'s output for inputs of `inputCols` columns: its last dense layer's units. */
-const outputCols = (spec: ModelSpec, inputCols: number): number => {
-  const shapes = specParamShapes(spec, inputCols);
-  for (let i = shapes.length - 1; i >= 0; i--) {
-    const layer = shapes[i]!;
-    if ('b' in layer) return layer.b[1];
-  }
-  return inputCols;
-};
-
+/**
+ * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
+ * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
+ * exactly where it was: the result is bit-identical to an uninterrupted run. A NaN or ±Infinity
+ * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
+ * the run folder keeps its last good checkpoint.
+ */
 /**
  * The most parameters a model may have (16.8 million: 134 MB as float64, about 0.5 GB with
  * gradients and optimiser state), so a typo like `{"dense": 2000000}` is refused, not allocated.
@@ -120,18 +123,24 @@ export const trainProblems = (config: TrainConfig, data: Splits): TrainProblem[]
       message: `a shift of ${config.shift} pixels moves every ${rows}x${cols} image out of its frame; expected at most ${Math.min(rows, cols) - 1}`,
     });
   const inputs = rows * cols;
-  const params = specParamShapes(config.model, inputs).reduce(
-    (n, l) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0),
-    0,
-  );
+  let shapes: ReturnType<typeof specParamShapes>;
+  let outputs: number;
+  try {
+    shapes = specParamShapes(config.model, imageShape(data.train));
+    outputs = sizeOf(outputShapeOf(modelFor(config.model, data.train), imageShape(data.train)));
+  } catch (e) {
+    // a layer that does not fit its input, named with its index and the shapes
+    problems.push({ field: 'model', message: (e as Error).message });
+    return problems;
+  }
+  const params = shapes.reduce((n, l) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0), 0);
   if (params > MAX_MODEL_PARAMS)
     problems.push({
       field: 'model',
       message: `the model has ${params} parameters for ${inputs}-pixel images, more than the limit of ${MAX_MODEL_PARAMS}`,
     });
-  const outputs = outputCols(config.model, inputs);
   if (outputs !== CLASSES) {
-    const what = config.model.layers.some((l) => typeof l === 'object')
+    const what = config.model.layers.some((l) => typeof l === 'object' && 'dense' in l)
       ? `its last dense layer has ${outputs} units`
       : `it has no dense layer, so its output is the ${inputs}-pixel input`;
     problems.push({
@@ -160,7 +169,7 @@ export const train = async (
   const files = runFiles(runDir);
   const trainSet = subset(data.train, config.trainSize);
   const testSet = subset(data.test, config.testSize);
-  const model = modelFromSpec(config.model);
+  const model = modelFor(config.model, trainSet);
   const keys = runKeys(config.seed);
   const problems = trainProblems(config, data);
   if (problems.length > 0) throw new RangeError(problems.map((p) => p.message).join('; '));
@@ -169,8 +178,12 @@ export const train = async (
   const lr = learningRate(config, stepsPerEpoch);
   const step = makeStep(model, softmaxCrossEntropy, optimiser, {
     checkFinite: options.checkFinite === true,
+    key: keys.dropout,
   });
-  const checkedStep = makeStep(model, softmaxCrossEntropy, optimiser, { checkFinite: true });
+  const checkedStep = makeStep(model, softmaxCrossEntropy, optimiser, {
+    checkFinite: true,
+    key: keys.dropout,
+  });
   const records: EpochRecord[] = [];
 
   const measure = (epoch: number, seconds: number, steps: number, params: Params): EpochRecord => {
@@ -190,7 +203,7 @@ export const train = async (
     saveCheckpoint(files.checkpoint, {
       params: state.params,
       optimiserState: state.optState,
-      spec: config.model,
+      spec: checkpointSpec(config.model, trainSet),
       meta: encodeCheckpointMeta({
         ...position,
         step: state.step,
@@ -202,19 +215,12 @@ export const train = async (
   let state: TrainState<Params, unknown[]>;
   let position: Position;
   if (resume) {
-    checkResume(
-      resume,
-      config,
-      trainSet.rows * trainSet.cols,
-      optimiser,
-      stepsPerEpoch,
-      files.checkpoint,
-    );
+    checkResume(resume, config, imageShape(trainSet), optimiser, stepsPerEpoch, files.checkpoint);
     ({ state, position } = resume);
   } else {
     makeDir(runDir);
     writeFileAtomic(files.config, encodeTrainConfig(config));
-    state = initTrainState(model.init(keys.init, trainSet.rows * trainSet.cols)[0], optimiser);
+    state = initTrainState(model.init(keys.init, imageShape(trainSet))[0], optimiser);
     position = { epoch: 0, stepInEpoch: 0 };
     measure(0, 0, 0, state.params);
     save(state, position);
@@ -302,7 +308,7 @@ export const loadStart = (runDir: string): Start & { config: TrainConfig } => {
 const checkResume = (
   resume: Start,
   config: TrainConfig,
-  inputCols: number,
+  inputShape: Shape,
   optimiser: GradientTransformation<unknown[]>,
   stepsPerEpoch: number,
   path: string,
@@ -311,7 +317,7 @@ const checkResume = (
   const { state, position } = resume;
   checkParamShapes(
     state.params,
-    specParamShapes(config.model, inputCols),
+    specParamShapes(config.model, inputShape),
     `${what}: its parameters do not fit the run's model`,
   );
   checkParamShapes(

@@ -38,8 +38,8 @@ import {
   type TensorEntry,
   type TensorToWrite,
 } from './safetensors.js';
-import { ModelSpec } from './spec.js';
-import { specInputCols, specParamShapes } from './spec-shapes.js';
+import { ModelSpec, needsImageShape } from './spec.js';
+import { specInputShape, specParamShapes } from './spec-shapes.js';
 
 /**
  * A checkpoint is one safetensors file: every matrix is a tensor (parameters under `params/`,
@@ -302,8 +302,14 @@ const matchTensors = (
 /** Refuses a spec whose model would not have exactly the stored parameters' shapes. */
 const checkSpec = (spec: ModelSpec, params: ParamNode, what: string): void => {
   const shapes = decodeNode(params, () => new Matrix(0, 0), true);
-  const expected = specParamShapes(spec, specInputCols(spec, shapes) ?? 0);
+  const input = specInputShape(spec, shapes);
+  if (input === undefined && needsImageShape(spec))
+    throw new CheckpointError(
+      `checkpoint: ${what}: the model spec has convolution or pooling layers but no "input" shape ([C, H, W])`,
+    );
   try {
+    // A spec without parameter layers needs no input shape: any will do.
+    const expected = specParamShapes(spec, input ?? [1]);
     checkParamShapes(shapes, expected, 'params');
   } catch (e) {
     throw new CheckpointError(

@@ -253,6 +253,18 @@ export const Probability = brandedNumber<ProbabilityBrand>(
 /** A number in [0, 1]. */
 export type Probability = t.TypeOf<typeof Probability>;
 
+/** Brand of `DropoutRate`. */
+export interface DropoutRateBrand {
+  readonly DropoutRate: unique symbol;
+}
+/** A number in [0, 1): the fraction of entries dropout zeroes. */
+export const DropoutRate = brandedNumber<DropoutRateBrand>(
+  'a rate in [0, 1)',
+  (n) => n >= 0 && n < 1,
+);
+/** A number in [0, 1). */
+export type DropoutRate = t.TypeOf<typeof DropoutRate>;
+
 /**
  * An object codec with `required` and `optional` keys that rejects unknown keys, naming them
  * (io-ts's `exact` silently strips them). `name` describes it in messages ("an object" if omitted).

@@ -14,6 +14,8 @@ export {
   type LoadedCheckpoint,
 } from './checkpoint.js';
 export {
+  DropoutRate,
+  type DropoutRateBrand,
   decodeOrThrow,
   decodeWith,
   exactObject,
@@ -32,17 +34,31 @@ export {
 export { glorotUniform, heNormal, type Initialiser, normalInit, zeros } from './init.js';
 export {
   type AnyLayer,
+  type ApplyContext,
   checkWidth,
+  contextShape,
   type Layer,
   type NoParams,
+  outputShapeOf,
   type ParamRole,
   type Params,
   type ParamsOf,
   paramRole,
 } from './layer.js';
 export { Activation, LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from './layers/activations.js';
+export {
+  AvgPool2d,
+  Conv2d,
+  type Conv2dOptions,
+  type Conv2dParams,
+  Flatten,
+  MaxPool2d,
+} from './layers/conv.js';
 export { Dense, type DenseOptions, type DenseParams } from './layers/dense.js';
+export { Dropout } from './layers/dropout.js';
+export { LayerNorm, type LayerNormOptions, type LayerNormParams } from './layers/norm.js';
 export { Serial, type SerialParams } from './layers/serial.js';
+export { WithInput } from './layers/with-input.js';
 export { mse, nll, softmaxCrossEntropy } from './loss.js';
 export {
   argmaxRows,
@@ -51,7 +67,7 @@ export {
   oneVsRestMetrics,
   top1Accuracy,
 } from './metrics.js';
-export { modelFromSpec } from './model.js';
+export { layerFromSpec, type ModelOptions, modelFromSpec } from './model.js';
 export {
   type AdamWOptions,
   adam,
@@ -92,15 +108,29 @@ export {
 export { l1, l1MaxColumn, l2, type Regulariser } from './regularisers.js';
 export { type Dtype, SafetensorsError } from './safetensors.js';
 export {
+  formatShape,
+  imageShape,
+  type Shape,
+  sizeOf,
+} from './shape.js';
+export {
+  Conv2dConfig,
   decodeModelSpec,
   denseUnits,
   type InitSpec,
-  type LayerSpec,
+  InputShape,
+  LayerSpec,
   ModelSpec,
+  needsImageShape,
   parseModelSpec,
   reportModelSpec,
 } from './spec.js';
-export { type LayerShapes, type ShapePair, specParamShapes } from './spec-shapes.js';
+export {
+  type LayerShapes,
+  type ShapePair,
+  specInputShape,
+  specParamShapes,
+} from './spec-shapes.js';
 export { formatSummary, type ModelSummary, type SummaryRow, summary } from './summary.js';
 export {
   type Batch,

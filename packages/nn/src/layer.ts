@@ -1,4 +1,5 @@
-import type { Key, Matrix, Tensor, Traceable, Tree } from '@difftape/core';
+import { type Key, key, type Matrix, type Tensor, type Traceable, type Tree } from '@difftape/core';
+import type { Shape } from './shape.js';
 
 /** Parameters at rest: a tree of matrices. Inside `grad` the same tree holds traced values. */
 export type Params = Tree<Matrix>;
@@ -6,21 +7,36 @@ export type Params = Tree<Matrix>;
 /** The parameters of a parameter-free layer (an activation). */
 export type NoParams = Record<string, never>;
 
+/** What `apply` is told besides the parameters and the batch. */
+export interface ApplyContext {
+  /** A PRNG key for this call, fresh per training step; a layer that draws (Dropout) uses it. */
+  readonly key?: Key;
+  /** Training (Dropout drops) or evaluation (the default: Dropout is the identity). */
+  readonly train?: boolean;
+  /** The shape of one sample of `x` (a batch is only a matrix); default `[x.columns]`. */
+  readonly shape?: Shape;
+}
+
 /**
- * A layer is a value: `init` makes its parameters for an input width and says its output width;
- * `apply` is a pure function of parameters and a batch (rows are samples). Models are layers too.
- * `P` is the parameters' type at rest, with matrices at the leaves.
+ * A layer is a value: `init` makes its parameters for the shape of one input sample and says the
+ * output's shape (stax's shape); `apply` is a pure function of parameters and a batch (one sample
+ * a row). Models are layers too. `P` is the parameters' type at rest, with matrices at the leaves.
  */
 export interface Layer<P extends Params = Params> {
   /** Names the layer in errors, e.g. `Dense(100)`. */
   readonly name: string;
-  /** Fresh parameters for inputs of `inputCols` columns, drawn from `key`, and the output width. */
-  readonly init: (key: Key, inputCols: number) => [params: P, outputCols: number];
+  /** Fresh parameters for samples of `inputShape` (`[784]`, `[1, 28, 28]`), drawn from `key`, and the output shape. */
+  readonly init: (key: Key, inputShape: Shape) => [params: P, outputShape: Shape];
   /**
    * The output for a batch `x` (one sample a row); pure, and differentiable in `params`. Runs on the
    * parameters at rest (`P`) or traced by `grad` (`Traceable<P>`).
    */
-  readonly apply: (params: P | Traceable<P>, x: Tensor) => Tensor;
+  readonly apply: (params: P | Traceable<P>, x: Tensor, context?: ApplyContext) => Tensor;
+  /**
+   * The output shape for an input shape, checked, without making parameters: `Serial` tells each
+   * layer its input's shape with it. Without it, a layer's output is taken to be a vector.
+   */
+  readonly outputShape?: (inputShape: Shape) => Shape;
   /** A combinator's layers in order (`Serial` sets it), so that `summary` can list them. */
   readonly layers?: readonly AnyLayer[];
 }
@@ -50,3 +66,11 @@ export const checkWidth = (layer: string, what: string, n: number): void => {
   if (!(Number.isInteger(n) && n > 0))
     throw new RangeError(`${layer}: ${what} must be a positive integer, got ${n}`);
 };
+
+/** A layer's output shape for `inputShape`: its `outputShape`, else what `init` says. */
+export const outputShapeOf = (layer: AnyLayer, inputShape: Shape): Shape =>
+  layer.outputShape ? layer.outputShape(inputShape) : layer.init(key(0), inputShape)[1];
+
+/** The shape of the samples of `x` that `context` gives, else `[x.columns]`. */
+export const contextShape = (x: Tensor, context?: ApplyContext): Shape =>
+  context?.shape ?? [x.columns];

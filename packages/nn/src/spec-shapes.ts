@@ -1,36 +1,68 @@
-import { type DenseSpec, denseUnits, type ModelSpec } from './spec.js';
+import { outputShapeOf } from './layer.js';
+import { layerFromSpec } from './model.js';
+import { type Shape, sizeOf } from './shape.js';
+import type { LayerSpec, ModelSpec } from './spec.js';
 
 /** A parameter shape [rows, cols]. */
 export type ShapePair = readonly [rows: number, cols: number];
 
-/** The parameters' shapes for one layer of a spec: `{W, b}` for dense, `{}` for an activation. */
-export type LayerShapes = { readonly W: ShapePair; readonly b: ShapePair } | Record<string, never>;
+/** The parameters' shapes for one layer of a spec: `{W, b}`, `{scale, bias}`, or `{}` without parameters. */
+export type LayerShapes =
+  | { readonly W: ShapePair; readonly b: ShapePair }
+  | { readonly scale: ShapePair; readonly bias: ShapePair }
+  | Record<string, never>;
 
-const isDense = (layer: ModelSpec['layers'][number]): layer is DenseSpec =>
-  typeof layer === 'object';
+/** One layer's parameter shapes for inputs of `shape`, as its `init` makes them. */
+const layerShapes = (layer: LayerSpec, shape: Shape): LayerShapes => {
+  if (typeof layer === 'string') return {};
+  if ('dense' in layer) {
+    const units = typeof layer.dense === 'number' ? layer.dense : layer.dense.units;
+    return { W: [sizeOf(shape), units], b: [1, units] };
+  }
+  if ('conv2d' in layer) {
+    const { filters, kernel } = layer.conv2d;
+    return { W: [shape[0]! * kernel * kernel, filters], b: [1, filters] };
+  }
+  if ('layerNorm' in layer) return { scale: [1, sizeOf(shape)], bias: [1, sizeOf(shape)] };
+  return {};
+};
 
 /**
- * The parameter shapes that `modelFromSpec(spec).init(key, inputCols)` returns, computed without
+ * The parameter shapes that `modelFromSpec(spec).init(key, inputShape)` returns (for the spec's
+ * own `"input"` when it has one), computed without
  * allocating anything: a checkpoint's spec is checked against its tensors with this before a model
- * of the spec's size is built.
+ * of the spec's size is built. Throws, naming the layer, where a layer does not fit its input.
  */
-export const specParamShapes = (spec: ModelSpec, inputCols: number): LayerShapes[] => {
-  let cols = inputCols;
-  return spec.layers.map((layer) => {
-    if (!isDense(layer)) return {};
-    const units = denseUnits(layer);
-    const shapes = { W: [cols, units] as const, b: [1, units] as const };
-    cols = units;
+export const specParamShapes = (spec: ModelSpec, inputShape: Shape): LayerShapes[] => {
+  let shape = spec.input ?? inputShape;
+  return spec.layers.map((entry, i) => {
+    const layer = layerFromSpec(entry);
+    let next: Shape;
+    try {
+      next = outputShapeOf(layer, shape);
+    } catch (e) {
+      throw new RangeError(`layer ${i} (${layer.name}): ${(e as Error).message}`, { cause: e });
+    }
+    const shapes = layerShapes(entry, shape);
+    shape = next;
     return shapes;
   });
 };
 
-/** The input width of the first dense layer's `W` in a params-shaped tree, if there is one. */
-export const specInputCols = (spec: ModelSpec, params: unknown): number | undefined => {
-  const first = spec.layers.findIndex(isDense);
-  if (first < 0 || !Array.isArray(params)) return undefined;
+/**
+ * The input shape of a spec's model: its `"input"`, else the input width of its first parameter
+ * layer in a params-shaped tree (the rows of a dense `W`, the columns of a layer norm's scale),
+ * else undefined (a convolution's filters do not say the image's height and width).
+ */
+export const specInputShape = (spec: ModelSpec, params: unknown): Shape | undefined => {
+  if (spec.input) return spec.input;
+  const first = spec.layers.findIndex(
+    (l) => typeof l === 'object' && ('dense' in l || 'conv2d' in l || 'layerNorm' in l),
+  );
+  const entry = spec.layers[first];
+  if (typeof entry !== 'object' || !('dense' in entry) || !Array.isArray(params)) return undefined;
   const layer: unknown = params[first];
   if (typeof layer !== 'object' || layer === null || !('W' in layer)) return undefined;
   const W: unknown = layer.W;
-  return Array.isArray(W) && typeof W[0] === 'number' ? W[0] : undefined;
+  return Array.isArray(W) && typeof W[0] === 'number' ? [W[0]] : undefined;
 };

@@ -1,4 +1,5 @@
 import {
+  foldIn,
   type Key,
   type Matrix,
   permutation,
@@ -6,7 +7,7 @@ import {
   type Tree,
   valueAndGrad,
 } from '@difftape/core';
-import type { AnyLayer, Layer, Params } from './layer.js';
+import type { AnyLayer, ApplyContext, Layer, Params } from './layer.js';
 import type { GradientTransformation } from './optim/base.js';
 import { applyUpdates } from './optim/base.js';
 
@@ -44,6 +45,11 @@ export interface StepOptions {
    * op, and the layer when the model is a `Serial`, to make a NaN or ±Infinity. Slower; off by default.
    */
   readonly checkFinite?: boolean;
+  /**
+   * The run's key for layers that draw (Dropout): step n applies the model with
+   * `foldIn(key, n)`, a function of the state's step count, so a resumed run draws the same masks.
+   */
+  readonly key?: Key;
 }
 
 /**
@@ -60,9 +66,13 @@ export const makeStep = <P extends Params, S, Y = ArrayLike<number>>(
   const gradOptions = { checkFinite: options.checkFinite === true };
   // Under `grad` the parameters are a traced tree; the model checks their structure at run time.
   const anyModel: AnyLayer = model;
+  const context = (step: number): ApplyContext => ({
+    train: true,
+    ...(options.key && { key: foldIn(options.key, step) }),
+  });
   return (state: TrainState<P, S>, batch: Batch<Y>): [TrainState<P, S>, { loss: number }] => {
     const [value, grads] = valueAndGrad(
-      (p: Tree<Tensor>) => loss(anyModel.apply(p, batch.x), batch.y),
+      (p: Tree<Tensor>) => loss(anyModel.apply(p, batch.x, context(state.step)), batch.y),
       gradOptions,
     )(state.params);
     const [updates, optState] = optimiser.update(grads, state.optState, state.params);

@@ -28,16 +28,16 @@ const shapes = (t: Tree<Matrix>) => treeFlatten(t).leaves.map((m) => `${m.rows}x
 
 describe('layers', () => {
   it('Dense infers its input width and makes W (in × out) and b (1 × out)', () => {
-    const [params, out] = Dense(7).init(key(0), 3);
-    expect(out).toBe(7);
+    const [params, out] = Dense(7).init(key(0), [3]);
+    expect(out).toEqual([7]);
     expect(shapes(params)).toEqual(['3x7', '1x7']); // keys sorted: W, b
     const y = Dense(7).apply(params, filled(5, 3, 1));
     expect([y.rows, y.columns]).toEqual([5, 7]);
   });
 
   it("builds the report's 784-100-100-10 model with 89 610 parameters", () => {
-    const [params, out] = reportModel().init(key(1), 784);
-    expect(out).toBe(10);
+    const [params, out] = reportModel().init(key(1), [784]);
+    expect(out).toEqual([10]);
     expect(shapes(params)).toEqual(['784x100', '1x100', '100x100', '1x100', '100x10', '1x10']);
     const count = treeFlatten(params).leaves.reduce((n, m) => n + m.rows * m.columns, 0);
     expect(count).toBe(89_610);
@@ -46,9 +46,9 @@ describe('layers', () => {
   });
 
   it('is deterministic in the key and different across keys', () => {
-    const a = reportModel().init(key(3), 784)[0];
-    const b = reportModel().init(key(3), 784)[0];
-    const c = reportModel().init(key(4), 784)[0];
+    const a = reportModel().init(key(3), [784])[0];
+    const b = reportModel().init(key(3), [784])[0];
+    const c = reportModel().init(key(4), [784])[0];
     expect(treeFlatten(a).leaves[0]).toBeAllclose(treeFlatten(b).leaves[0], { rtol: 0, atol: 0 });
     expect(treeFlatten(a).leaves[0]!.get(0, 0)).not.toBe(treeFlatten(c).leaves[0]!.get(0, 0));
   });
@@ -67,11 +67,11 @@ describe('layers', () => {
     expect(normalInit(0.1)(k, 2, 2)).toBeAllclose(normal(k, 2, 2, 0.1), { rtol: 0, atol: 0 });
   });
 
-  it('activation layers keep the width and apply their function', () => {
+  it('activation layers keep the shape and apply their function', () => {
     const x = Matrix.from1DArray(1, 3, [-1, 0, 2]);
     for (const layer of [Relu, Tanh, Sigmoid, Softmax, LogSoftmax]) {
-      const [params, out] = layer.init(key(0), 3);
-      expect(out).toBe(3);
+      const [params, out] = layer.init(key(0), [3]);
+      expect(out).toEqual([3]);
       expect(treeFlatten(params).leaves).toHaveLength(0);
     }
     expect(Relu.apply({}, x)).toBeAllclose(Matrix.from1DArray(1, 3, [0, 0, 2]));
@@ -79,7 +79,7 @@ describe('layers', () => {
 
   it('names the layer, its index in Serial and both widths on a wrong input width', () => {
     const model = reportModel();
-    const [params] = model.init(key(0), 784);
+    const [params] = model.init(key(0), [784]);
     expect(() => model.apply(params, filled(2, 783, 0) as Tensor)).toThrow(
       'Serial: layer 0 (Dense(100)): Dense(100): expects 784 input columns, got 2x783',
     );
@@ -92,8 +92,8 @@ describe('layers', () => {
 
   it('rejects bad widths with the layer name', () => {
     expect(() => Dense(0)).toThrow('Dense(0): units must be a positive integer, got 0');
-    expect(() => Serial(Dense(3), Relu).init(key(0), 2.5)).toThrow(
-      'Serial: layer 0 (Dense(3)): Dense(3): the input width must be a positive integer, got 2.5',
+    expect(() => Serial(Dense(3), Relu).init(key(0), [2.5])).toThrow(
+      'Serial: layer 0 (Dense(3)): Dense(3): an input shape must be a non-empty list of positive integers, got [2.5]',
     );
   });
 });
@@ -101,8 +101,8 @@ describe('layers', () => {
 describe('modelFromSpec', () => {
   it("builds the report's model from its spec, parameter for parameter", () => {
     const fromSpec = modelFromSpec(reportModelSpec);
-    const [a] = fromSpec.init(key(5), 784);
-    const [b] = reportModel().init(key(5), 784);
+    const [a] = fromSpec.init(key(5), [784]);
+    const [b] = reportModel().init(key(5), [784]);
     const la = treeFlatten(a).leaves;
     for (const [i, m] of treeFlatten(b).leaves.entries())
       expect(la[i]).toBeAllclose(m, { rtol: 0, atol: 0 });
@@ -111,7 +111,7 @@ describe('modelFromSpec', () => {
 
   it('takes the short form and reports errors with their path', () => {
     const model = modelFromSpec({ layers: [{ dense: 4 }, 'tanh', { dense: 2 }] });
-    expect(model.init(key(0), 3)[1]).toBe(2);
+    expect(model.init(key(0), [3])[1]).toEqual([2]);
     expect(() => modelFromSpec({ layers: [{ dense: 4 }, 'relu', { dense: 'x' }] })).toThrow(
       /layers\[2\]\.dense/,
     );

@@ -99,7 +99,7 @@ describe('optimisers, one or two steps by hand', () => {
 
   it('addRegulariser(l1MaxColumn) gives a one-input Dense layer’s 1 × n W the max-column rule, b Σ|b|', () => {
     // Telling them apart by row count would give this W, one row like its bias, sign(W) everywhere.
-    const [params] = Dense(3).init(key(0), 1);
+    const [params] = Dense(3).init(key(0), [1]);
     const W = M(1, 3, [0.5, -2, 1]);
     const b = M(1, 3, [0.5, -2, 1]);
     const zero = { W: M(1, 3, [0, 0, 0]), b: M(1, 3, [0, 0, 0]) };

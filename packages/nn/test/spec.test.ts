@@ -18,9 +18,36 @@ const dense = fc.oneof(
   units.map((u) => ({ dense: u })),
   fc.record({ units, init, bias: init }, { requiredKeys: ['units'] }).map((d) => ({ dense: d })),
 );
-const layer = fc.oneof(fc.constantFrom('relu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax'), dense);
+const conv2d = fc
+  .record(
+    {
+      filters: units,
+      kernel: fc.integer({ min: 1, max: 7 }),
+      padding: fc.constantFrom('same', 'valid'),
+      stride: fc.integer({ min: 1, max: 3 }),
+      init,
+      bias: init,
+    },
+    { requiredKeys: ['filters', 'kernel'] },
+  )
+  .map((c) => ({ conv2d: c }));
+const layer = fc.oneof(
+  fc.constantFrom('relu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax', 'flatten'),
+  dense,
+  conv2d,
+  fc.integer({ min: 1, max: 4 }).map((k) => ({ maxPool2d: k })),
+  fc.integer({ min: 1, max: 4 }).map((k) => ({ avgPool2d: k })),
+  fc.double({ min: 0, max: 0.99, noNaN: true }).map((r) => ({ dropout: r })),
+  fc.constantFrom({ layerNorm: {} }, { layerNorm: { eps: 1e-3 } }),
+);
 /** Valid specs, as plain JSON values. */
-const spec = fc.record({ layers: fc.array(layer, { maxLength: 6 }) });
+const spec = fc.record(
+  {
+    input: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 3 }),
+    layers: fc.array(layer, { maxLength: 6 }),
+  },
+  { requiredKeys: ['layers'] },
+);
 
 const errorsOf = (json: unknown): string[] => {
   const result = decodeModelSpec(json);
@@ -40,7 +67,7 @@ describe('ModelSpec', () => {
       layers: [dense(100), 'relu', dense(100), 'relu', dense(10)],
     });
     const sizes = reportModelSpec.layers.flatMap((l) =>
-      typeof l === 'string' ? [] : [denseUnits(l)],
+      typeof l === 'object' && 'dense' in l ? [denseUnits(l)] : [],
     );
     expect(sizes).toEqual([100, 100, 10]);
   });
@@ -52,12 +79,14 @@ describe('ModelSpec', () => {
     expect(parseModelSpec(JSON.stringify(json))).toEqual(decoded);
   });
 
-  test.prop([spec, fc.stringMatching(/^[a-z]{1,8}$/).filter((k) => k !== 'layers')])(
-    'rejects any unknown top-level key, naming it',
-    (json, key) => {
-      expect(errorsOf({ ...json, [key]: 1 })).toEqual([`unknown key "${key}" (allowed: "layers")`]);
-    },
-  );
+  test.prop([
+    spec,
+    fc.stringMatching(/^[a-z]{1,8}$/).filter((k) => k !== 'layers' && k !== 'input'),
+  ])('rejects any unknown top-level key, naming it', (json, key) => {
+    expect(errorsOf({ ...json, [key]: 1 })).toEqual([
+      `unknown key "${key}" (allowed: "layers", "input")`,
+    ]);
+  });
 
   const invalid: [string, unknown, string[]][] = [
     [
@@ -71,15 +100,14 @@ describe('ModelSpec', () => {
       'an unknown activation',
       { layers: ['foo'] },
       [
-        'layers[0]: expected one of "relu", "tanh", "sigmoid", "softmax", "logSoftmax" or an object {"dense": ...}, got "foo"',
+        'layers[0]: expected one of "relu", "tanh", "sigmoid", "softmax", "logSoftmax", "flatten", got "foo"',
       ],
     ],
     [
       'an unknown layer kind',
       { layers: [{ conv: 3 }] },
       [
-        'layers[0]: unknown key "conv" (allowed: "dense")',
-        'layers[0].dense: missing, expected a positive integer or an object {"units", "init"?, "bias"?}',
+        'layers[0]: expected a layer name or an object with one of the keys "dense", "conv2d", "maxPool2d", "avgPool2d", "dropout", "layerNorm", got {"conv":3}',
       ],
     ],
     [
@@ -126,9 +154,35 @@ describe('ModelSpec', () => {
     [
       'a misspelt layers key',
       { layer: [] },
-      ['unknown key "layer" (allowed: "layers")', 'layers: missing, expected an array'],
+      ['unknown key "layer" (allowed: "layers", "input")', 'layers: missing, expected an array'],
     ],
-    ['not an object', 3, ['expected an object {"layers": [...]}, got 3']],
+    ['not an object', 3, ['expected an object {"input"?, "layers": [...]}, got 3']],
+    [
+      'a convolution without its kernel, and a dropout rate of 1',
+      { layers: [{ conv2d: { filters: 2 } }, { dropout: 1 }] },
+      [
+        'layers[0].conv2d.kernel: missing, expected a positive integer',
+        'layers[1].dropout: expected a rate in [0, 1), got 1',
+      ],
+    ],
+    [
+      'an unknown padding',
+      { layers: [{ conv2d: { filters: 2, kernel: 3, padding: 'full' } }] },
+      ['layers[0].conv2d.padding: expected one of "same", "valid", got "full"'],
+    ],
+    [
+      'two kinds in one layer, and a zero in the input shape',
+      { input: [1, 0], layers: [{ dense: 2, conv2d: {} }] },
+      [
+        'layers[0]: expected one layer kind, got "dense" and "conv2d"',
+        'input[1]: expected a positive integer, got 0',
+      ],
+    ],
+    [
+      'a layer that is a number',
+      { layers: [3] },
+      ['layers[0]: expected a layer name or an object {"<kind>": ...}, got 3'],
+    ],
   ];
   it.each(invalid)('rejects %s with a readable path', (_name, json, expected) => {
     expect(errorsOf(json)).toEqual(expected);

@@ -1,6 +1,15 @@
 import { key, Matrix, NonFiniteError, normal, softmaxCrossEntropy } from '@difftape/core';
 import { describe, expect, it } from 'vitest';
-import { batchIndices, Dense, initTrainState, makeStep, Relu, Serial, sgd } from '../src/index.js';
+import {
+  batchIndices,
+  Dense,
+  Dropout,
+  initTrainState,
+  makeStep,
+  Relu,
+  Serial,
+  sgd,
+} from '../src/index.js';
 
 describe('batchIndices', () => {
   it('cuts a permutation into full batches, dropping the rest as the report does', () => {
@@ -35,7 +44,7 @@ describe('makeStep', () => {
 
   it('is pure and lowers the loss on a small problem', () => {
     const step = makeStep(model, softmaxCrossEntropy, sgd(0.5));
-    const s0 = initTrainState(model.init(key(1), 4)[0], sgd(0.5));
+    const s0 = initTrainState(model.init(key(1), [4])[0], sgd(0.5));
     const w0 = JSON.stringify(s0);
     let state = s0;
     const losses: number[] = [];
@@ -51,7 +60,7 @@ describe('makeStep', () => {
 
   it('is deterministic: the same state and batch give bit-identical parameters', () => {
     const step = makeStep(model, softmaxCrossEntropy, sgd(0.1));
-    const s0 = initTrainState(model.init(key(1), 4)[0], sgd(0.1));
+    const s0 = initTrainState(model.init(key(1), [4])[0], sgd(0.1));
     const a = step(step(s0, { x, y })[0], { x, y })[0];
     const b = step(step(s0, { x, y })[0], { x, y })[0];
     expect(JSON.stringify(a.params)).toBe(JSON.stringify(b.params));
@@ -65,7 +74,7 @@ describe('makeStep with checkFinite', () => {
   const batch = { x: normal(key(1), 4, 5, 1), y: [0, 1, 1, 0] };
   /** The fresh state with one -Infinity in the last Dense layer's weights. */
   const poisoned = () => {
-    const state = initTrainState(model.init(key(0), 5)[0], optimiser);
+    const state = initTrainState(model.init(key(0), [5])[0], optimiser);
     const [first, relu, last] = state.params;
     const W = last.W.clone();
     W.set(1, 0, Number.NEGATIVE_INFINITY);
@@ -94,5 +103,32 @@ describe('makeStep with checkFinite', () => {
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
     const [, stats] = step(poisoned(), batch);
     expect(Number.isFinite(stats.loss)).toBe(false);
+  });
+});
+
+describe('makeStep with a key (dropout)', () => {
+  const model = Serial(Dense(6), Relu, Dropout(0.5), Dense(3));
+  const x = normal(key(2), 8, 4);
+  const y = [0, 1, 2, 0, 1, 2, 0, 1];
+  const start = initTrainState(model.init(key(1), [4])[0], sgd(0.1));
+  const twoSteps = (k: number) => {
+    const step = makeStep(model, softmaxCrossEntropy, sgd(0.1), { key: key(k) });
+    const [s1, a] = step(start, { x, y });
+    const [, b] = step(s1, { x, y });
+    return [a.loss, b.loss];
+  };
+
+  it('draws each step its masks from foldIn(key, step): the same key, the same run', () => {
+    expect(twoSteps(5)).toEqual(twoSteps(5));
+    expect(twoSteps(5)).not.toEqual(twoSteps(6));
+    const [first, second] = twoSteps(5);
+    expect(first).not.toBe(second);
+  });
+
+  it('without a key, a model that drops refuses to train, naming the layer', () => {
+    const step = makeStep(model, softmaxCrossEntropy, sgd(0.1));
+    expect(() => step(start, { x, y })).toThrow(
+      /^Serial: layer 2 \(Dropout\(0\.5\)\): Dropout\(0\.5\): training needs a PRNG key/,
+    );
   });
 });

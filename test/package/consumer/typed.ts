@@ -52,7 +52,7 @@ const optimiser: GradientTransformation<unknown[]> = chain(
 );
 const step = makeStep(model, softmaxCrossEntropy, optimiser);
 const state: TrainState<ParamsOf<typeof model>, unknown[]> = initTrainState(
-  model.init(key(1), 3)[0],
+  model.init(key(1), [3])[0],
   optimiser,
 );
 const [next, { loss: batchLoss }]: [
@@ -66,7 +66,7 @@ saveCheckpoint('model.safetensors', { params: next.params, optimiserState: next.
 const loaded: LoadedCheckpoint = loadCheckpoint('model.safetensors');
 const arbitrary: fc.Arbitrary<Matrix> = arbMatrix({ rows: 2, cols: 2 });
 
-// @ts-expect-error: a layer's init needs the input width
+// @ts-expect-error: a layer's init needs the input shape
 model.init(key(1));
 // @ts-expect-error: sgd takes a learning rate, not a string
 sgd('fast');

@@ -1,4 +1,5 @@
-import { formatSummary, modelFromSpec, summary } from '@difftape/nn';
+import { formatSummary, summary } from '@difftape/nn';
+import { imageShape, modelFor } from '../model.js';
 import { CONFIG_FIELDS, type ConfigField, type TrainConfig } from '../run/config.js';
 import { flagOf } from './flags.js';
 
@@ -13,7 +14,7 @@ const indent = (text: string): string => text.replace(/^/gm, '  ');
 
 /**
  * What `train` prints before the first step: the settings, then the model, a row per layer with its
- * output width and parameter count, and the total (89 610 for the report's model on 784 pixels).
+ * output shape and parameter count, and the total (89 610 for the report's model on 28 × 28 pixels).
  */
-export const startBanner = (config: TrainConfig, inputCols: number): string =>
-  `settings: ${settingsLine(config)}\nmodel:\n${indent(formatSummary(summary(modelFromSpec(config.model), inputCols)))}\n`;
+export const startBanner = (config: TrainConfig, images: { rows: number; cols: number }): string =>
+  `settings: ${settingsLine(config)}\nmodel:\n${indent(formatSummary(summary(modelFor(config.model, images), imageShape(images))))}\n`;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { checkParamShapes, key, type Matrix, type Tree, treeFlatten } from '@difftape/core';
-import { type LoadedCheckpoint, modelFromSpec } from '@difftape/nn';
+import { type LoadedCheckpoint, modelFromSpec, sizeOf } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { type Command, Option } from 'commander';
 import { loadIdxDir, type Splits, subset } from '../data.js';
@@ -111,16 +111,19 @@ export const loadModel = (path: string) => {
   }
   if (!loaded.spec) fail(`--params: ${path} has no model spec in its checkpoint`);
   const model = modelFromSpec(loaded.spec!);
-  const inputs = inputWidth(loaded.params);
-  if (inputs === undefined) fail(`--params: ${path} holds no parameter matrices`);
+  const width = inputWidth(loaded.params);
+  if (width === undefined) fail(`--params: ${path} holds no parameter matrices`);
+  // A convolutional checkpoint's spec carries its image shape; a dense one's width is its first W's rows.
+  const shape = loaded.spec!.input ?? [width!];
+  const inputs = sizeOf(shape);
   let meta: CheckpointMeta | undefined;
   try {
-    const [expected] = model.init(key(0), inputs!);
+    const [expected] = model.init(key(0), shape);
     checkParamShapes(loaded.params, expected, path);
     meta =
       Object.keys(loaded.meta).length === 0 ? undefined : decodeCheckpointMeta(loaded.meta, path);
   } catch (e) {
     return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { model, params: loaded.params, meta, inputs: inputs! };
+  return { model, params: loaded.params, meta, inputs };
 };

@@ -209,7 +209,7 @@ const trainAndPrint = async (
   };
   process.on('SIGINT', onSigint);
   process.stderr.write(`run folder: ${runDir}\n`);
-  process.stderr.write(startBanner(config, data.train.rows * data.train.cols));
+  process.stderr.write(startBanner(config, data.train));
   if (start)
     process.stderr.write(
       `resuming after epoch ${start.position.epoch}, step ${start.position.stepInEpoch}\n`,

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { checkParamShapes, key } from '@difftape/core';
-import { confusionMatrix, modelFromSpec } from '@difftape/nn';
+import { confusionMatrix } from '@difftape/nn';
 import { loadCheckpoint } from '@difftape/nn/node';
 import { CLASSES, type Dataset } from '../data.js';
 import { type Evaluation, evaluate } from '../evaluate.js';
+import { imageShape, modelFor } from '../model.js';
 
 /** One misclassified test digit: where it is, its truth, the model's guess and its confidence. */
 export interface Mistake {
@@ -54,7 +55,7 @@ export const analyseCheckpoint = (path: string, ds: Dataset): TestAnalysis => {
   if (!fs.existsSync(path)) throw new Error(`analyseCheckpoint: no such checkpoint: ${path}`);
   const loaded = loadCheckpoint(path);
   if (!loaded.spec) throw new Error(`analyseCheckpoint: ${path} has no model spec in its manifest`);
-  const model = modelFromSpec(loaded.spec);
-  checkParamShapes(loaded.params, model.init(key(0), ds.rows * ds.cols)[0], path);
+  const model = modelFor(loaded.spec, ds);
+  checkParamShapes(loaded.params, model.init(key(0), imageShape(ds))[0], path);
   return analyseTest(evaluate(model, loaded.params, ds), ds);
 };

@@ -12,8 +12,8 @@ import * as t from 'io-ts';
 import { readDataText } from '../read-file.js';
 
 const Optimiser = t.keyof(
-  { sgd: null, momentum: null, nesterov: null, adam: null },
-  'one of sgd, momentum, nesterov, adam',
+  { sgd: null, momentum: null, nesterov: null, adam: null, adamw: null, rmsprop: null },
+  'one of sgd, momentum, nesterov, adam, adamw, rmsprop',
 );
 const Schedule = t.keyof({ constant: null, cosine: null }, 'one of constant, cosine');
 
@@ -59,7 +59,7 @@ export const CONFIG_FIELDS = {
     value: 0,
     absent: 0,
     arg: '<x>',
-    help: 'L2 weight decay on the weight matrices (not in the report)',
+    help: 'weight decay on the weight matrices: L2 added to the gradient, or decoupled (AdamW) with --optimiser adamw (not in the report)',
   }),
   shift: field(NonNegativeInt, {
     value: 0,

@@ -91,14 +91,14 @@ describe('fuzzing model specs', () => {
       const problems = trainProblems(config, data);
       for (const p of problems) expect(['model', 'batchSize', 'shift']).toContain(p.field);
       if (problems.length > 0) return;
-      const shapes = specParamShapes(parsed.right, 784);
+      const shapes = specParamShapes(parsed.right, [1, 28, 28]);
       const params = shapes.reduce((n, l) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0), 0);
       expect(params).toBeLessThanOrEqual(MAX_MODEL_PARAMS);
       // Small enough to build here: it really gives one score per class.
       if (params <= 20_000) {
-        const model = modelFromSpec(parsed.right);
-        const [p, outputCols] = model.init(key(0), 784);
-        expect(outputCols).toBe(10);
+        const model = modelFromSpec(parsed.right, { input: [1, 28, 28] });
+        const [p, outputShape] = model.init(key(0), [1, 28, 28]);
+        expect(outputShape).toEqual([10]);
         const y = rawOf(model.apply(p, alloc(1, 784)[0])) as Matrix;
         expect(y.columns).toBe(10);
       }

@@ -43,7 +43,7 @@ describe('the config.json codec', () => {
       'run/config.json: lr: missing, expected a finite number > 0',
     );
     expect(() => decodeTrainConfig({ ...encodeAsObject(), optimiser: 3 }, 'c.json')).toThrow(
-      /c\.json: optimiser: expected one of sgd, momentum, nesterov, adam, got 3/,
+      /c\.json: optimiser: expected one of sgd, momentum, nesterov, adam, adamw, rmsprop, got 3/,
     );
     expect(() => decodeTrainConfig({ ...encodeAsObject(), note: 1 }, 'c.json')).toThrow(
       /c\.json: unknown key "note"/,

@@ -1,16 +1,21 @@
 import type { Tensor } from '@difftape/core';
 import * as core from '@difftape/core';
-import { checkWidth, type Layer, type NoParams } from '../layer.js';
+import type { Layer, NoParams } from '../layer.js';
+import { checkShape, type Shape } from '../shape.js';
 
-/** A parameter-free layer applying f row by row; output width = input width. */
-export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer<NoParams> => ({
-  name,
-  init: (_key, inputCols) => {
-    checkWidth(name, 'the input width', inputCols);
-    return [{}, inputCols];
-  },
-  apply: (_params, x) => f(x),
-});
+/** A parameter-free layer applying f row by row; the output has the input's shape. */
+export const Activation = (name: string, f: (x: Tensor) => Tensor): Layer<NoParams> => {
+  const outputShape = (inputShape: Shape): Shape => {
+    checkShape(name, inputShape);
+    return inputShape;
+  };
+  return {
+    name,
+    outputShape,
+    init: (_key, inputShape) => [{}, outputShape(inputShape)],
+    apply: (_params, x) => f(x),
+  };
+};
 
 /** max(0, x). */
 export const Relu: Layer<NoParams> = Activation('Relu', core.relu);

@@ -9,6 +9,7 @@ import {
 } from '@difftape/core';
 import { glorotUniform, type Initialiser, zeros } from '../init.js';
 import { checkWidth, type Layer } from '../layer.js';
+import { checkShape, type Shape, sizeOf } from '../shape.js';
 
 /** How a dense layer initialises its weights (fan-in × fan-out) and its 1 × units bias. */
 export interface DenseOptions {
@@ -22,17 +23,25 @@ export type DenseParams = {
   readonly b: Matrix;
 };
 
-/** x·W + b (core's fused `dense`) with `units` outputs; the input width comes from `init`. Default init: Glorot uniform, zero bias. */
+/**
+ * x·W + b (core's fused `dense`) with `units` outputs; the input width is the size of the sample
+ * shape `init` gets (an image's C·H·W values, as they lie in its row). Default init: Glorot
+ * uniform, zero bias.
+ */
 export const Dense = (units: number, options: DenseOptions = {}): Layer<DenseParams> => {
   const name = `Dense(${units})`;
   checkWidth(name, 'units', units);
   const { init = glorotUniform, bias = zeros } = options;
   return {
     name,
-    init: (key: Key, inputCols: number) => {
-      checkWidth(name, 'the input width', inputCols);
+    outputShape: (inputShape: Shape) => {
+      checkShape(name, inputShape);
+      return [units];
+    },
+    init: (key: Key, inputShape: Shape) => {
+      checkShape(name, inputShape);
       const [kW, kb] = split(key, 2);
-      return [{ W: init(kW, inputCols, units), b: bias(kb, 1, units) }, units];
+      return [{ W: init(kW, sizeOf(inputShape), units), b: bias(kb, 1, units) }, [units]];
     },
     apply: ({ W, b }: DenseParams | Traceable<DenseParams>, x: Tensor) => {
       if (x.columns !== W.rows) {

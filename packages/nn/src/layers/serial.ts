@@ -6,7 +6,15 @@ import {
   type Tensor,
   type Tree,
 } from '@difftape/core';
-import type { AnyLayer, Layer, Params, ParamsOf } from '../layer.js';
+import {
+  type AnyLayer,
+  contextShape,
+  type Layer,
+  outputShapeOf,
+  type Params,
+  type ParamsOf,
+} from '../layer.js';
+import type { Shape } from '../shape.js';
 
 /** Prefixes an error from inside a layer with where that layer sits; places a NonFiniteError in it. */
 const within = <T>(where: string, f: () => T, site?: LayerSite): T => {
@@ -34,24 +42,28 @@ export const Serial = <const Ls extends readonly AnyLayer[]>(
 ): Layer<SerialParams<Ls>> => {
   if (layers.length === 0) throw new RangeError('Serial: needs at least one layer');
   const name = `Serial(${layers.map((l) => l.name).join(', ')})`;
+  const where = (i: number) => `Serial: layer ${i} (${layers[i]!.name})`;
   return {
     name,
     layers,
-    init: (key: Key, inputCols: number) => {
+    init: (key: Key, inputShape: Shape) => {
       const keys = split(key, layers.length);
       const params: Params[] = [];
-      let cols = inputCols;
+      let shape = inputShape;
       layers.forEach((layer, i) => {
-        const [p, out] = within(`Serial: layer ${i} (${layer.name})`, () =>
-          layer.init(keys[i]!, cols),
-        );
+        const [p, out] = within(where(i), () => layer.init(keys[i]!, shape));
         params.push(p);
-        cols = out;
+        shape = out;
       });
       // One entry per layer, in order: the tuple type only says which entry is which.
-      return [params as SerialParams<Ls>, cols];
+      return [params as SerialParams<Ls>, shape];
     },
-    apply: (params, x: Tensor) => {
+    outputShape: (inputShape: Shape) =>
+      layers.reduce<Shape>(
+        (shape, layer, i) => within(where(i), () => outputShapeOf(layer, shape)),
+        inputShape,
+      ),
+    apply: (params, x: Tensor, context = {}) => {
       // Each layer checks its own entry; here they are only handed on, so any tree will do.
       const ps: Tree<Tensor> = params;
       if (!Array.isArray(ps) || ps.length !== layers.length) {
@@ -59,12 +71,20 @@ export const Serial = <const Ls extends readonly AnyLayer[]>(
           `Serial: expected an array of ${layers.length} parameter sets, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
         );
       }
+      // Each layer gets its own key and is told the shape of its input.
+      const keys = context.key && split(context.key, layers.length);
+      let shape = contextShape(x, context);
       return layers.reduce<Tensor>(
         (h, layer: AnyLayer, i) =>
-          within(`Serial: layer ${i} (${layer.name})`, () => layer.apply(ps[i]!, h), {
-            index: i,
-            name: layer.name,
-          }),
+          within(
+            where(i),
+            () => {
+              const y = layer.apply(ps[i]!, h, { ...context, key: keys?.[i], shape });
+              shape = layer.outputShape ? layer.outputShape(shape) : [y.columns];
+              return y;
+            },
+            { index: i, name: layer.name },
+          ),
         x,
       );
     },
