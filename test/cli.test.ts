@@ -377,12 +377,12 @@ describe('mnist CLI', () => {
           ['--batch-size', '2.5'],
         ],
         [
-          ['train', '--optimiser', 'rmsprop'],
-          ['--optimiser', 'rmsprop'],
+          ['train', '--optimiser', 'lamb'],
+          ['--optimiser', 'lamb'],
         ],
         [
-          ['train', '--optimizer', 'rmsprop'],
-          ['--optimizer', 'rmsprop'],
+          ['train', '--optimizer', 'lamb'],
+          ['--optimizer', 'lamb'],
         ],
         [
           ['train', '--resume', dir('a'), '--lr', '0.1'],

@@ -59,7 +59,7 @@ export const CONFIG_FIELDS = {
     value: 0,
     absent: 0,
     arg: '<x>',
-    help: 'weight decay on the weight matrices: L2 added to the gradient, or decoupled (AdamW) with --optimiser adamw (not in the report)',
+    help: 'weight decay on the weight matrices: L2 added to the gradient, or decoupled for the adamw optimiser (not in the report)',
   }),
   shift: field(NonNegativeInt, {
     value: 0,
