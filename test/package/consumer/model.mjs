@@ -19,7 +19,7 @@ export const train = (steps) => {
   const optimiser = adam(0.05);
   const step = makeStep(model, softmaxCrossEntropy, optimiser);
   const { x, labels } = makeData();
-  let state = initTrainState(model.init(key(1), x.columns)[0], optimiser);
+  let state = initTrainState(model.init(key(1), [x.columns])[0], optimiser);
   const losses = [];
   for (let i = 0; i < steps; i++) {
     const [next, { loss }] = step(state, { x, y: labels });
