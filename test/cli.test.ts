@@ -427,7 +427,7 @@ describe('mnist CLI', () => {
         ],
         [
           ['train', '--model', bad],
-          ['--model', bad, 'a folder, expected a model spec file'],
+          ['--model', bad, 'a directory, expected a model spec file'],
         ],
         [
           ['train', '--shift', '9007199254740991'],

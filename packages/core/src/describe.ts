@@ -24,6 +24,36 @@ export const describeValue = (x: unknown): string =>
               ? `a ${x.constructor?.name ?? 'non-plain object'}`
               : `a ${typeof x}`;
 
+/**
+ * JSON text of `value`, cut once it passes `limit` characters. Each level of nesting writes at least
+ * one character, so the recursion stops with the budget: no stack overflow on deep or cyclic values.
+ */
+const boundedJson = (value: unknown, limit: number): string => {
+  let out = '';
+  const put = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      out += '[';
+      for (let i = 0; i < v.length && out.length <= limit; i++) {
+        if (i > 0) out += ',';
+        put(v[i]);
+      }
+      out += ']';
+    } else if (typeof v === 'object' && v !== null) {
+      out += '{';
+      let first = true;
+      for (const [k, x] of Object.entries(v)) {
+        if (out.length > limit) break;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:`;
+        first = false;
+        put(x);
+      }
+      out += '}';
+    } else out += JSON.stringify(v) ?? 'null';
+  };
+  put(value);
+  return out;
+};
+
 /** A value itself, shortened to 60 characters, for messages: `-0`, `"fast"`, `{"hi":1}`. */
 export const showValue = (value: unknown): string => {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
@@ -35,7 +65,8 @@ export const showValue = (value: unknown): string => {
   try {
     s = JSON.stringify(value) ?? String(value);
   } catch {
-    s = Object.prototype.toString.call(value);
+    // Too deep for JSON.stringify's recursion, or cyclic: the first characters are enough.
+    s = boundedJson(value, 60);
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };

@@ -49,4 +49,14 @@ describe('showValue', () => {
     expect(showValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
     expect(showValue('y'.repeat(100))).toBe(`"${'y'.repeat(56)}...`);
   });
+
+  it('shows the start of a value too deep for JSON.stringify, or cyclic', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { a: deep };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    expect(showValue(deep)).toBe(`${'{"a":['.repeat(9)}{"a...`);
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    expect(showValue(cyclic)).toBe(`${'[1,'.repeat(19)}...`);
+  });
 });

@@ -5,7 +5,7 @@ const REASONS: Partial<Record<string, string>> = {
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',
   ENOTDIR: 'a part of the path is not a folder',
-  EISDIR: 'a folder, expected a file',
+  EISDIR: 'a directory, expected a file',
   ELOOP: 'too many symbolic links',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',

@@ -1,21 +1,8 @@
 // The default import (not named imports) so tests can make one fs step fail with vi.spyOn.
 import fs from 'node:fs';
+import { fileKind } from '@difftape/nn/node';
 import { DataError } from './data-error.js';
 import { fsReason } from './fs-error.js';
-
-/** What a path that is not a regular file is, for messages. */
-const kindOf = (stat: fs.Stats): string =>
-  stat.isDirectory()
-    ? 'a folder'
-    : stat.isFIFO()
-      ? 'a FIFO'
-      : stat.isCharacterDevice()
-        ? 'a character device'
-        : stat.isBlockDevice()
-          ? 'a block device'
-          : stat.isSocket()
-            ? 'a socket'
-            : 'not a regular file';
 
 /** A file-system error as `path: reason (CODE)`, in a DataError. */
 export const fileError = (path: string, e: unknown): DataError =>
@@ -23,7 +10,7 @@ export const fileError = (path: string, e: unknown): DataError =>
 
 /** Throws unless `stat` is a regular file of at most `maxBytes`. */
 const checkRegular = (path: string, stat: fs.Stats, maxBytes: number, what: string): void => {
-  if (!stat.isFile()) throw new DataError(`${path}: ${kindOf(stat)}, expected a ${what}`);
+  if (!stat.isFile()) throw new DataError(`${path}: ${fileKind(stat)}, expected a ${what}`);
   if (stat.size > maxBytes)
     throw new DataError(
       `${path}: ${stat.size} bytes, more than the ${maxBytes}-byte limit for a ${what}`,

@@ -14,6 +14,7 @@ import {
   type ManifestText,
   planCheckpoint,
 } from './checkpoint.js';
+import { fileKind } from './file-kind.js';
 import { CHECKPOINT_FORMAT } from './manifest.js';
 import { type Dtype, headerLength, parseSafetensorsHeader } from './safetensors.js';
 
@@ -85,20 +86,6 @@ const removeLegacyManifest = (path: string): void => {
   }
 };
 
-/** What a file is, for messages, from its stat. */
-const kindOf = (stat: fs.Stats): string =>
-  stat.isDirectory()
-    ? 'a directory'
-    : stat.isFIFO()
-      ? 'a FIFO'
-      : stat.isCharacterDevice()
-        ? 'a character device'
-        : stat.isBlockDevice()
-          ? 'a block device'
-          : stat.isSocket()
-            ? 'a socket'
-            : 'not a regular file';
-
 const ioError = (path: string, e: unknown): CheckpointError => {
   const code = (e as NodeJS.ErrnoException).code;
   const reason =
@@ -120,7 +107,7 @@ interface OpenFile {
 const openRegular = (path: string, maxBytes: number): OpenFile => {
   const refuse = (stat: fs.Stats): never => {
     if (!stat.isFile())
-      throw new CheckpointError(`checkpoint: ${path}: ${kindOf(stat)}, expected a regular file`);
+      throw new CheckpointError(`checkpoint: ${path}: ${fileKind(stat)}, expected a regular file`);
     throw new CheckpointError(
       `checkpoint: ${path}: ${stat.size} bytes, more than the ${maxBytes}-byte limit`,
     );

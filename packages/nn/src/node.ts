@@ -12,3 +12,4 @@ export {
   MAX_CHECKPOINT_BYTES,
   saveCheckpoint,
 } from './checkpoint-file.js';
+export { fileKind } from './file-kind.js';

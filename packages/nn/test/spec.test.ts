@@ -210,4 +210,23 @@ describe('parseModelSpec', () => {
       ]),
     );
   });
+
+  it('names the path, the expectation and the start of a value nested 20 000 levels deep', () => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const got = `got ${'['.repeat(57)}...`;
+    expect(parseModelSpec(deep)).toEqual(
+      left([`expected an object {"input"?, "layers": [...]}, ${got}`]),
+    );
+    expect(parseModelSpec(`{"layers": [${deep}]}`)).toEqual(
+      left([`layers[0]: expected a layer name or an object {"<kind>": ...}, ${got}`]),
+    );
+    expect(parseModelSpec(`{"layers": [{"dense": ${deep}}]}`)).toEqual(
+      left([
+        `layers[0].dense: expected a positive integer or an object {"units", "init"?, "bias"?}, ${got}`,
+      ]),
+    );
+    expect(parseModelSpec(`{"input": [${deep}], "layers": []}`)).toEqual(
+      left([`input[0]: expected a positive integer, ${got}`]),
+    );
+  });
 });

@@ -84,7 +84,11 @@ describe('fuzzing model specs', () => {
       const parsed = parseModelSpec(text);
       if (isLeft(parsed)) {
         expect(parsed.left.length).toBeGreaterThan(0);
-        for (const line of parsed.left) expect(typeof line).toBe('string');
+        for (const line of parsed.left) {
+          expect(typeof line).toBe('string');
+          // A value is shown as itself (cut short), never as `[object Array]`.
+          expect(line).not.toContain('[object ');
+        }
         return;
       }
       const config = { ...reportConfig, model: parsed.right };
