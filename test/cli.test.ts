@@ -419,11 +419,11 @@ describe('mnist CLI', () => {
         ],
         [
           ['train', '--model', model5],
-          ['--model', 'one score per class (10)', 'last dense layer has 5 units'],
+          ['--model', 'one score per class (10)', 'last dense layer has 5 units (layer 2)'],
         ],
         [
           ['train', '--model', noDense],
-          ['--model', 'no dense layer'],
+          ['--model', 'no layer changes the width of the 784-pixel input'],
         ],
         [
           ['train', '--model', bad],

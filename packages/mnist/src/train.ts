@@ -10,14 +10,19 @@ import {
 } from '@difftape/core';
 import {
   batchIndices,
+  formatShape,
   type GradientTransformation,
   initTrainState,
+  type LayerSpec,
+  type ModelSpec,
   makeStep,
   outputShapeOf,
   type Params,
   rateAt,
   type Shape,
+  type SpecLayerShapes,
   sizeOf,
+  specLayerShapes,
   specParamShapes,
   type TrainState,
 } from '@difftape/nn';
@@ -85,13 +90,6 @@ export interface Start {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Trains `config` on `data`, writing `config.json`, `metrics.jsonl` (epoch 0 is before training) and
- * a resumable checkpoint after every epoch into `runDir`. With `resume`, continues a stopped run
- * exactly where it was: the result is bit-identical to an uninterrupted run. A NaN or ±Infinity
- * in a step's loss or updated parameters throws a `DivergedError` naming step, epoch, op and layer;
- * the run folder keeps its last good checkpoint.
- */
-/**
  * The most parameters a model may have (16.8 million: 134 MB as float64, about 0.5 GB with
  * gradients and optimiser state), so a typo like `{"dense": 2000000}` is refused, not allocated.
  */
@@ -102,6 +100,38 @@ export interface TrainProblem {
   readonly field: 'batchSize' | 'model' | 'shift';
   readonly message: string;
 }
+
+/** A spec entry's kind, as the spec writes it: `"relu"`, `dense`, `conv2d`, ... */
+const kindOf = (entry: LayerSpec): string =>
+  typeof entry === 'string' ? entry : (Object.keys(entry)[0] ?? 'layer');
+
+/**
+ * Why a model does not output one score per class, judged by its output shape (layers after the
+ * last dense one, like dropout or an activation, keep its width), or undefined when it does.
+ */
+const outputProblem = (
+  spec: ModelSpec,
+  layers: readonly SpecLayerShapes[],
+  inputs: number,
+): string | undefined => {
+  const output = layers.at(-1)?.output ?? [inputs];
+  const width = sizeOf(output);
+  if (width === CLASSES) return undefined;
+  // The layer that set the width: the last one whose output size differs from its input's.
+  let i = layers.length - 1;
+  while (i >= 0 && sizeOf(layers[i]!.output) === (i === 0 ? inputs : sizeOf(layers[i - 1]!.output)))
+    i--;
+  const entry = spec.layers[i];
+  const what =
+    spec.layers.length === 0
+      ? `it has no layers, so its output is the ${inputs}-pixel input`
+      : entry === undefined
+        ? `no layer changes the width of the ${inputs}-pixel input`
+        : kindOf(entry) === 'dense'
+          ? `its last dense layer has ${width} units (layer ${i})`
+          : `layer ${i} (${kindOf(entry)}) leaves ${width} values per sample (output shape ${formatShape(output)})`;
+  return `the model must output one score per class (${CLASSES}), but ${what}; end it with {"dense": ${CLASSES}}`;
+};
 
 /**
  * Why `config` cannot train on `data` (empty: it can): at least one full batch is needed, and a
@@ -123,31 +153,29 @@ export const trainProblems = (config: TrainConfig, data: Splits): TrainProblem[]
       message: `a shift of ${config.shift} pixels moves every ${rows}x${cols} image out of its frame; expected at most ${Math.min(rows, cols) - 1}`,
     });
   const inputs = rows * cols;
-  let shapes: ReturnType<typeof specParamShapes>;
-  let outputs: number;
+  let layers: SpecLayerShapes[];
   try {
-    shapes = specParamShapes(config.model, imageShape(data.train));
-    outputs = sizeOf(outputShapeOf(modelFor(config.model, data.train), imageShape(data.train)));
+    layers = specLayerShapes(config.model, imageShape(data.train));
+    // a spec's own "input" must fit the images: WithInput checks that (Serial needs a layer, and
+    // a spec without layers is refused below for its output width)
+    if (config.model.layers.length > 0)
+      outputShapeOf(modelFor(config.model, data.train), imageShape(data.train));
   } catch (e) {
     // a layer that does not fit its input, named with its index and the shapes
     problems.push({ field: 'model', message: (e as Error).message });
     return problems;
   }
-  const params = shapes.reduce((n, l) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0), 0);
+  const params = layers.reduce(
+    (n, { params: l }) => n + ('W' in l ? l.W[0] * l.W[1] + l.b[1] : 0),
+    0,
+  );
   if (params > MAX_MODEL_PARAMS)
     problems.push({
       field: 'model',
       message: `the model has ${params} parameters for ${inputs}-pixel images, more than the limit of ${MAX_MODEL_PARAMS}`,
     });
-  if (outputs !== CLASSES) {
-    const what = config.model.layers.some((l) => typeof l === 'object' && 'dense' in l)
-      ? `its last dense layer has ${outputs} units`
-      : `it has no dense layer, so its output is the ${inputs}-pixel input`;
-    problems.push({
-      field: 'model',
-      message: `the model must output one score per class (${CLASSES}), but ${what}; end it with {"dense": ${CLASSES}}`,
-    });
-  }
+  const output = outputProblem(config.model, layers, inputs);
+  if (output !== undefined) problems.push({ field: 'model', message: output });
   return problems;
 };
 

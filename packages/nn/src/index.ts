@@ -128,7 +128,9 @@ export {
 export {
   type LayerShapes,
   type ShapePair,
+  type SpecLayerShapes,
   specInputShape,
+  specLayerShapes,
   specParamShapes,
 } from './spec-shapes.js';
 export { formatSummary, type ModelSummary, type SummaryRow, summary } from './summary.js';

@@ -27,27 +27,40 @@ const layerShapes = (layer: LayerSpec, shape: Shape): LayerShapes => {
   return {};
 };
 
+/** One layer of a spec as `init` would see it: its parameter shapes and its samples' output shape. */
+export interface SpecLayerShapes {
+  readonly params: LayerShapes;
+  readonly output: Shape;
+}
+
 /**
- * The parameter shapes that `modelFromSpec(spec).init(key, inputShape)` returns (for the spec's
- * own `"input"` when it has one), computed without
- * allocating anything: a checkpoint's spec is checked against its tensors with this before a model
- * of the spec's size is built. Throws, naming the layer, where a layer does not fit its input.
+ * Each layer's parameter shapes and output shape for `modelFromSpec(spec).init(key, inputShape)`
+ * (for the spec's own `"input"` when it has one), computed without allocating anything. Throws,
+ * naming the layer, where a layer does not fit its input.
  */
-export const specParamShapes = (spec: ModelSpec, inputShape: Shape): LayerShapes[] => {
+export const specLayerShapes = (spec: ModelSpec, inputShape: Shape): SpecLayerShapes[] => {
   let shape = spec.input ?? inputShape;
   return spec.layers.map((entry, i) => {
     const layer = layerFromSpec(entry);
-    let next: Shape;
+    let output: Shape;
     try {
-      next = outputShapeOf(layer, shape);
+      output = outputShapeOf(layer, shape);
     } catch (e) {
       throw new RangeError(`layer ${i} (${layer.name}): ${(e as Error).message}`, { cause: e });
     }
-    const shapes = layerShapes(entry, shape);
-    shape = next;
-    return shapes;
+    const params = layerShapes(entry, shape);
+    shape = output;
+    return { params, output };
   });
 };
+
+/**
+ * The parameter shapes that `modelFromSpec(spec).init(key, inputShape)` returns, without
+ * allocating anything: a checkpoint's spec is checked against its tensors with this before a model
+ * of the spec's size is built. Throws, naming the layer, where a layer does not fit its input.
+ */
+export const specParamShapes = (spec: ModelSpec, inputShape: Shape): LayerShapes[] =>
+  specLayerShapes(spec, inputShape).map((l) => l.params);
 
 /**
  * The input shape of a spec's model: its `"input"`, else the input width of its first parameter
