@@ -3,7 +3,8 @@
  * model, `chain(addRegulariser(l1MaxColumn, 1e-4), sgd(0.05))`, each batch of 50 gathered from the
  * bytes every step; then the evaluation of all 70 000 images. Beside it, in the same run and
  * interleaved epoch by epoch: the hand-written baseline (bench/baseline.ts), TensorFlow.js's wasm
- * backend (float32), and PyTorch float64 on 1 thread when /usr/bin/python3 has torch.
+ * backend (float32) for dense/relu stacks, and PyTorch float64 on 1 thread (any spec: torch_epoch.py
+ * builds the same layers) when /usr/bin/python3 has torch.
  *
  * Run: `npx -y pnpm@12.21.0 bench:epoch [--epochs N] [--json] [--model <spec JSON>] [--only a,b]`.
  * With --json the last stdout line is one JSON object (medianSecondsPerEpoch, evalSeconds, ...).
@@ -178,14 +179,13 @@ const main = async (): Promise<void> => {
   const torchScript = fileURLToPath(new URL('torch_epoch.py', import.meta.url));
   let torch: { secondsPerEpoch: number[]; evalSeconds: number; testTop1: number } | undefined;
   const hasTorch =
-    widths &&
     options.only.includes('torch') &&
     existsSync('/usr/bin/python3') &&
     spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
   if (hasTorch) {
     const run = spawnSync(
       '/usr/bin/python3',
-      [torchScript, bundledDataDir, String(options.epochs), widths.join(',')],
+      [torchScript, bundledDataDir, String(options.epochs), JSON.stringify(options.spec)],
       // one thread: torch's own pool (set_num_threads) and the OpenBLAS / OpenMP pools under it
       {
         encoding: 'utf8',

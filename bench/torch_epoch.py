@@ -1,59 +1,183 @@
-"""PyTorch float64, 1 thread: the report's workload, for bench/epoch.ts (prints one JSON line).
+"""PyTorch float64, 1 thread: bench/epoch.ts's workload on a JSON model spec (prints one JSON line).
 
-usage: python3 bench/torch_epoch.py <data dir> <epochs> <layer widths, e.g. 100,100,10>
-Each step gathers its batch from the bytes (pixels / 255), runs forward, softmax cross-entropy,
-backward and the SGD step with the L1 max-column subgradient (lambda 1e-4, lr 0.05).
+usage: python3 bench/torch_epoch.py <data dir> <epochs> <model spec JSON>
+The network is built from the same spec as difftape's modelFromSpec (dense, conv2d with padding
+same/valid and stride, maxPool2d, avgPool2d, flatten, dropout, layerNorm, activations), NCHW
+images, which flatten in difftape's channel-major (c, y, x) order. Each step gathers its batch from
+the bytes (pixels / 255), runs forward, softmax cross-entropy, backward and the SGD step with the
+L1 max-column subgradient (lambda 1e-4, lr 0.05) that bench/epoch.ts gives every model.
 """
-import gzip, json, sys, time
+import gzip, json, math, sys, time
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
-data_dir, epochs, widths = sys.argv[1], int(sys.argv[2]), [int(w) for w in sys.argv[3].split(",")]
+data_dir, epochs, spec = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+LR, LAMBDA, BATCH = 0.05, 1e-4, 50
+
 
 def idx(name):
     with gzip.open(f"{data_dir}/{name}", "rb") as f:
         raw = f.read()
     dims = raw[3]
     shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape[0], -1)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
-x_train, y_train = idx("train-images-idx3-ubyte.gz"), idx("train-labels-idx1-ubyte.gz").ravel()
-x_test, y_test = idx("t10k-images-idx3-ubyte.gz"), idx("t10k-labels-idx1-ubyte.gz").ravel()
-sizes = [x_train.shape[1]] + widths
-params = []
-for i, o in zip(sizes, sizes[1:]):
-    params += [(torch.randn(i, o, dtype=torch.float64) * 0.1).requires_grad_(),
-               torch.zeros(1, o, dtype=torch.float64, requires_grad=True)]
 
-def forward(x):
-    h = x
-    for l in range(0, len(params), 2):
-        h = h @ params[l] + params[l + 1]
-        if l + 2 < len(params):
-            h = torch.relu(h)
-    return h
+x_train, y_train = idx("train-images-idx3-ubyte.gz"), idx("train-labels-idx1-ubyte.gz")
+x_test, y_test = idx("t10k-images-idx3-ubyte.gz"), idx("t10k-labels-idx1-ubyte.gz")
+image = [1, *x_train.shape[1:]]
+input_shape = spec.get("input", image)
+
+
+def init(kind, fan_in, fan_out, shape):
+    """difftape's initialisers (same distributions, not the same draws) on a (fan-in x fan-out) view."""
+    if kind == "zeros":
+        return torch.zeros(shape, dtype=torch.float64)
+    if kind == "heNormal":
+        return torch.randn(shape, dtype=torch.float64) * math.sqrt(2 / max(fan_in, 1))
+    if isinstance(kind, dict):
+        return torch.randn(shape, dtype=torch.float64) * kind["normal"]
+    a = math.sqrt(6 / max(fan_in + fan_out, 1))  # glorotUniform, the default
+    return (torch.rand(shape, dtype=torch.float64) * 2 - 1) * a
+
+
+# Each parameter with its regulariser view: "bias" (sign of every entry) or a function giving
+# the per-column sums of |W| of difftape's matrix layout, whose largest column gets sign(W).
+params, views = [], []
+
+
+def param(t, view):
+    t.requires_grad_()
+    params.append(t)
+    views.append(view)
+    return t
+
+
+def dense_layer(units, shape, cfg):
+    fan_in = math.prod(shape)
+    W = param(init(cfg.get("init", "glorotUniform"), fan_in, units, (fan_in, units)), "columns")
+    b = param(init(cfg.get("bias", "zeros"), 1, units, (1, units)), "bias")
+    return (lambda h: h.flatten(1) @ W + b), [units]
+
+
+def conv_layer(cfg, shape):
+    c, h, w = shape
+    f, k, stride = cfg["filters"], cfg["kernel"], cfg.get("stride", 1)
+    # difftape's filters are (c, ky, kx) x f: column j is torch's weight[j]
+    W = param(init(cfg.get("init", "glorotUniform"), c * k * k, f, (f, c, k, k)), "filters")
+    b = param(init(cfg.get("bias", "zeros"), 1, f, (f,)), "bias")
+    if cfg.get("padding", "valid") == "valid":
+        pads, out = (0, 0, 0, 0), [(h - k) // stride + 1, (w - k) // stride + 1]
+    else:  # ceil(size / stride) outputs, the odd padding row or column at the bottom or right
+        out = [-(-h // stride), -(-w // stride)]
+        th, tw = (max((o - 1) * stride + k - s, 0) for o, s in zip(out, (h, w)))
+        pads = (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+    return (lambda x: F.conv2d(F.pad(x, pads), W, b, stride)), [f, *out]
+
+
+def rowwise(fn):
+    return lambda x: fn(x.flatten(1)).reshape(x.shape)
+
+
+ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "softmax": rowwise(lambda h: torch.softmax(h, 1)),
+    "logSoftmax": rowwise(lambda h: torch.log_softmax(h, 1)),
+}
+
+
+def build(spec):
+    """The forward function of the spec's layers and its input shape per sample."""
+    shape, fns = list(input_shape), []
+    for layer in spec["layers"]:
+        if isinstance(layer, str):
+            if layer == "flatten":
+                fns.append(lambda x: x.flatten(1))
+                shape = [math.prod(shape)]
+            else:
+                fns.append(ACTIVATIONS[layer])
+            continue
+        (kind, cfg), = layer.items()
+        if kind == "dense":
+            fn, shape = dense_layer(cfg if isinstance(cfg, int) else cfg["units"], shape,
+                                    {} if isinstance(cfg, int) else cfg)
+        elif kind == "conv2d":
+            fn, shape = conv_layer(cfg, shape)
+        elif kind in ("maxPool2d", "avgPool2d"):
+            pool = F.max_pool2d if kind == "maxPool2d" else F.avg_pool2d
+            fn = (lambda pool, k: lambda x: pool(x, k, k))(pool, cfg)
+            shape = [shape[0], shape[1] // cfg, shape[2] // cfg]
+        elif kind == "dropout":
+            fn = (lambda rate: lambda x: F.dropout(x, rate, training[0]))(cfg)
+        elif kind == "layerNorm":
+            n, dims = math.prod(shape), list(shape)
+            scale = param(torch.ones(dims, dtype=torch.float64), "entries")
+            bias = param(torch.zeros(dims, dtype=torch.float64), "entries")  # difftape's role: weight
+            fn = (lambda dims, s, b, eps: lambda x: F.layer_norm(x, dims, s, b, eps))(
+                dims, scale, bias, cfg.get("eps", 1e-5))
+        else:
+            raise ValueError(f"torch_epoch.py: unknown layer kind {kind!r}")
+        fns.append(fn)
+
+    def forward(x):
+        h = x.reshape(x.shape[0], *input_shape)
+        for fn in fns:
+            h = fn(h)
+        return h.flatten(1)
+
+    return forward
+
+
+training = [True]
+forward = build(spec)
+
+
+def column_sums(p, view):
+    if view == "columns":
+        return p.abs().sum(0)
+    if view == "filters":
+        return p.abs().flatten(1).sum(1)
+    return p.abs().flatten()  # "entries": a 1 x n row, each entry its own column
+
+
+def regulariser(p, view):
+    if view == "bias":
+        return torch.sign(p)
+    sub = torch.zeros_like(p)
+    j = int(torch.argmax(column_sums(p, view)))
+    if view == "columns":
+        sub[:, j] = torch.sign(p[:, j])
+    elif view == "filters":
+        sub[j] = torch.sign(p[j])
+    else:
+        sub.view(-1)[j] = torch.sign(p.view(-1)[j])
+    return sub
+
+
+def batch_x(x):
+    return torch.from_numpy(x.reshape(x.shape[0], -1).astype(np.float64) / 255)
+
 
 def step(rows):
-    x = torch.from_numpy(x_train[rows]).double() / 255
+    x = batch_x(x_train[rows])
     y = torch.from_numpy(y_train[rows].astype(np.int64))
-    loss = torch.nn.functional.cross_entropy(forward(x), y)
+    loss = F.cross_entropy(forward(x), y)
     for p in params:
         p.grad = None
     loss.backward()
     with torch.no_grad():
-        for p in params:
-            if p.shape[0] == 1:
-                sub = torch.sign(p)
-            else:
-                sub = torch.zeros_like(p)
-                j = int(torch.argmax(p.abs().sum(0)))
-                sub[:, j] = torch.sign(p[:, j])
-            p -= 0.05 * (p.grad + 1e-4 * sub)
+        for p, view in zip(params, views):
+            p -= LR * (p.grad + LAMBDA * regulariser(p, view))
+
 
 rng = np.random.default_rng(0)
-batches = lambda: rng.permutation(x_train.shape[0])[: x_train.shape[0] // 50 * 50].reshape(-1, 50)
+n = x_train.shape[0]
+batches = lambda: rng.permutation(n)[: n // BATCH * BATCH].reshape(-1, BATCH)
 for rows in batches()[:100]:
     step(rows)  # warm-up
 seconds = []
@@ -63,11 +187,12 @@ for _ in range(epochs):
         step(rows)
     seconds.append(time.perf_counter() - start)
 start = time.perf_counter()
+training[0] = False
 with torch.no_grad():
     correct = 0
     for x, y in ((x_train, y_train), (x_test, y_test)):
         for s in range(0, x.shape[0], 1000):
-            pred = forward(torch.from_numpy(x[s:s + 1000]).double() / 255).argmax(1).numpy()
+            pred = forward(batch_x(x[s:s + 1000])).argmax(1).numpy()
             if x is x_test:
                 correct += int((pred == y[s:s + 1000]).sum())
 eval_seconds = time.perf_counter() - start

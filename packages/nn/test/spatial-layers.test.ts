@@ -24,6 +24,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   type AnyLayer,
+  type ApplyContext,
   AvgPool2d,
   Conv2d,
   Dense,
@@ -50,8 +51,17 @@ const distinct = (rows: number, cols: number) =>
     )
     .map((vs) => Matrix.from1DArray(rows, cols, vs));
 
-/** One line per layer: the layer, the shape of a sample it takes, and how to draw inputs. */
-const cases: readonly [string, AnyLayer, Shape, (n: number) => fc.Arbitrary<Matrix>][] = [
+/**
+ * One line per layer: the layer, the shape of a sample it takes, how to draw inputs, and the rest
+ * of its apply context (training with a fixed key: dropout's mask is then a constant of the key).
+ */
+const cases: readonly [
+  string,
+  AnyLayer,
+  Shape,
+  (n: number) => fc.Arbitrary<Matrix>,
+  ApplyContext?,
+][] = [
   ['Conv2d valid', Conv2d(2, { kernel: 2 }), [2, 3, 4], (n) => arbEntries(n, 24)],
   [
     'Conv2d same stride 2',
@@ -64,23 +74,25 @@ const cases: readonly [string, AnyLayer, Shape, (n: number) => fc.Arbitrary<Matr
   ['Flatten', Flatten, [2, 2, 2], (n) => arbEntries(n, 8)],
   ['LayerNorm', LayerNorm(), [2, 3], (n) => arbEntries(n, 6)],
   ['Dropout (evaluation)', Dropout(0.5), [5], (n) => arbEntries(n, 5)],
+  ['Dropout (training)', Dropout(0.5), [6], (n) => arbEntries(n, 6), { train: true, key: key(5) }],
 ];
 
 /** A 1 × 1 function of the layer's output with a non-trivial cotangent everywhere. */
-const scored = (layer: AnyLayer, shape: Shape) => (params: unknown, x: Tensor) => {
-  const y = layer.apply(params, x, { shape });
+const scored = (layer: AnyLayer, context: ApplyContext) => (params: unknown, x: Tensor) => {
+  const y = layer.apply(params, x, context);
   const weights = normal(key(7), y.rows, y.columns);
   return sum(tanh(mul(y, weights)));
 };
 
-describe.each(cases)('%s', (_name, layer, shape, inputs) => {
+describe.each(cases)('%s', (_name, layer, shape, inputs, rest = {}) => {
   const [params, out] = layer.init(key(1), shape);
-  const f = scored(layer, shape);
+  const context = { shape, ...rest };
+  const f = scored(layer, context);
 
   test.prop([fc.integer({ min: 1, max: 2 }).chain(inputs)], { numRuns: 15 })(
     'its output shape is what init says, and its gradient in x matches central differences',
     (x) => {
-      const y = rawOf(layer.apply(params, x, { shape }));
+      const y = rawOf(layer.apply(params, x, context));
       expect([y.rows, y.columns]).toEqual([x.rows, sizeOf(out)]);
       const report = checkGrad((p: Tensor) => f(params, p), x, { rtol: 1e-5, atol: 1e-7 });
       expect(report.ok, report.message).toBe(true);
@@ -100,11 +112,11 @@ describe.each(cases)('%s', (_name, layer, shape, inputs) => {
     (x) => {
       const before = toFlat(x);
       const leaves = treeFlatten(params).leaves.map(toFlat);
-      const a = toFlat(rawOf(layer.apply(params, x, { shape })));
+      const a = toFlat(rawOf(layer.apply(params, x, context)));
       grad((p: Tensor) => f(params, p))(x);
       expect(toFlat(x)).toEqual(before);
       expect(treeFlatten(params).leaves.map(toFlat)).toEqual(leaves);
-      expect(toFlat(rawOf(layer.apply(params, x, { shape })))).toEqual(a);
+      expect(toFlat(rawOf(layer.apply(params, x, context)))).toEqual(a);
     },
   );
 

@@ -1,4 +1,4 @@
-import { alloc, type Matrix, rowsOf, shapeString } from '../matrix.js';
+import { allocFlat, type Matrix, shapeString, storageOf } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { checkInteger } from './shape.js';
@@ -89,34 +89,38 @@ export const checkSamples = (op: string, x: Matrix, g: WindowGeometry): void => 
  * holds image entry (c, oy·stride − padTop + ky, ox·stride − padLeft + kx) of sample n; `toPatches`
  * copies image → patches, else patches are added back into the image. Positions in the padding are
  * skipped. One loop nest for both directions keeps the two primitives exact adjoints; the inner
- * loop runs along an image row and a patch row (both contiguous at stride 1).
+ * loop runs along an image row and a patch row (both contiguous at stride 1). Both matrices are
+ * addressed in their flat storage: no row views, one loop per (row, sample, oy).
  */
 const transfer = (
   g: WindowGeometry,
-  images: readonly Float64Array[],
-  patches: readonly Float64Array[],
+  samples: number,
+  images: Float64Array,
+  patches: Float64Array,
   toPatches: boolean,
 ): void => {
   const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
   const { outHeight, outWidth } = g;
+  const imageSize = channels * height * width;
+  const patchWidth = samples * outHeight * outWidth;
   for (let c = 0; c < channels; c++)
     for (let ky = 0; ky < kernelH; ky++)
       for (let kx = 0; kx < kernelW; kx++) {
-        const patch = patches[(c * kernelH + ky) * kernelW + kx]!;
+        const row = ((c * kernelH + ky) * kernelW + kx) * patchWidth;
         // the outputs ox whose column ox·stride − padLeft + kx lies inside the image
         const from = Math.max(0, Math.ceil((padLeft - kx) / stride));
         const to = Math.min(outWidth, Math.floor((width - 1 + padLeft - kx) / stride) + 1);
-        images.forEach((image, n) => {
+        for (let n = 0; n < samples; n++)
           for (let oy = 0; oy < outHeight; oy++) {
             const y = oy * stride - padTop + ky;
             if (y < 0 || y >= height) continue;
-            const src = (c * height + y) * width - padLeft + kx;
-            const dst = (n * outHeight + oy) * outWidth;
+            const src = n * imageSize + (c * height + y) * width - padLeft + kx;
+            const dst = row + (n * outHeight + oy) * outWidth;
             if (toPatches)
-              for (let ox = from; ox < to; ox++) patch[dst + ox] = image[src + ox * stride]!;
-            else for (let ox = from; ox < to; ox++) image[src + ox * stride]! += patch[dst + ox]!;
+              for (let ox = from; ox < to; ox++) patches[dst + ox] = images[src + ox * stride]!;
+            else
+              for (let ox = from; ox < to; ox++) images[src + ox * stride]! += patches[dst + ox]!;
           }
-        });
       }
 };
 
@@ -132,8 +136,9 @@ export const im2col: Op<Windowed> = defineOp<Windowed>({
   forward: (x, ...args) => {
     const g = geometryOf('im2col', args);
     checkSamples('im2col', x, g);
-    const [m, out] = alloc(g.channels * g.kernelH * g.kernelW, x.rows * g.outHeight * g.outWidth);
-    transfer(g, rowsOf(x), out, true);
+    const patchSize = g.channels * g.kernelH * g.kernelW;
+    const [m, out] = allocFlat(patchSize, x.rows * g.outHeight * g.outWidth);
+    transfer(g, x.rows, storageOf(x), out, true);
     return m;
   },
   // linear, and col2im is its adjoint
@@ -152,8 +157,8 @@ export const col2im: Op<Windowed> = defineOp<Windowed>({
         `col2im: patches are ${shapeString(patches)}, expected ${patchSize} rows and a multiple of ${positions} columns`,
       );
     const samples = patches.columns / positions;
-    const [m, out] = alloc(samples, g.channels * g.height * g.width);
-    transfer(g, out, rowsOf(patches), false);
+    const [m, out] = allocFlat(samples, g.channels * g.height * g.width);
+    transfer(g, samples, out, storageOf(patches), false);
     return m;
   },
   // linear, and im2col is its adjoint

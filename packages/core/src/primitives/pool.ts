@@ -1,4 +1,4 @@
-import { alloc, type Matrix, rowsOf, shapeString } from '../matrix.js';
+import { allocFlat, type Matrix, shapeString, storageOf } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import {
@@ -10,39 +10,40 @@ import {
 } from './conv.js';
 
 /**
- * For every sample n and output entry (c, oy, ox), the input column of the first maximum of x in
- * that window (scanning ky, then kx); padding is skipped. Row n of the result lists sample n's.
+ * For every sample n and output entry (c, oy, ox), where in x's flat storage the first maximum of
+ * x in that window lies (scanning ky, then kx); padding is skipped. Entry n·pooled + o is sample
+ * n's output o, so gather and scatter each run one flat loop.
  */
-const firstMaxima = (x: Matrix, g: WindowGeometry): Int32Array[] => {
-  const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft, outWidth } = g;
-  // the first and one-past-last kernel offsets that land inside the image, per output position
-  const spans = (n: number, pad: number, kernel: number, size: number) =>
-    Array.from(
-      { length: n },
-      (_, o) => [Math.max(0, pad - o * stride), Math.min(kernel, size + pad - o * stride)] as const,
-    );
-  const rowsSpan = spans(g.outHeight, padTop, kernelH, height);
-  const colsSpan = spans(outWidth, padLeft, kernelW, width);
-  return rowsOf(x).map((row) => {
-    const at = new Int32Array(channels * g.outHeight * outWidth);
-    let o = 0;
+const firstMaxima = (x: Matrix, g: WindowGeometry): Int32Array => {
+  const { channels, height, width, kernelH, kernelW, stride, padTop, padLeft } = g;
+  const { outHeight, outWidth } = g;
+  const xs = storageOf(x);
+  const size = x.columns;
+  const at = new Int32Array(x.rows * channels * outHeight * outWidth);
+  let o = 0;
+  for (let n = 0; n < x.rows; n++)
     for (let c = 0; c < channels; c++)
-      for (let oy = 0; oy < g.outHeight; oy++) {
-        const [ky0, ky1] = rowsSpan[oy]!;
-        const top = (c * height + oy * stride - padTop) * width;
+      for (let oy = 0; oy < outHeight; oy++) {
+        // the kernel rows ky0 ≤ ky < ky1 that land inside the image
+        const ky0 = Math.max(0, padTop - oy * stride);
+        const ky1 = Math.min(kernelH, height + padTop - oy * stride);
+        const top = n * size + (c * height + oy * stride - padTop) * width;
         for (let ox = 0; ox < outWidth; ox++, o++) {
-          const [kx0, kx1] = colsSpan[ox]!;
+          const kx0 = Math.max(0, padLeft - ox * stride);
+          const kx1 = Math.min(kernelW, width + padLeft - ox * stride);
           const left = top + ox * stride - padLeft;
           let best = left + ky0 * width + kx0;
-          let max = row[best]!;
+          let max = xs[best]!;
           for (let ky = ky0, r = left + ky0 * width; ky < ky1; ky++, r += width)
             for (let kx = ky === ky0 ? kx0 + 1 : kx0; kx < kx1; kx++)
-              if (row[r + kx]! > max) [max, best] = [row[r + kx]!, r + kx];
+              if (xs[r + kx]! > max) {
+                max = xs[r + kx]!;
+                best = r + kx;
+              }
           at[o] = best;
         }
       }
-    return at;
-  });
+  return at;
 };
 
 const checkLike = (op: string, v: Matrix, x: Matrix): void => {
@@ -64,12 +65,10 @@ export const maxPoolGather: Op<Pooled> = defineOp<Pooled>({
     const g = geometryOf('maxPoolGather', args);
     checkSamples('maxPoolGather', x, g);
     checkLike('maxPoolGather', v, x);
-    const [m, out] = alloc(x.rows, g.channels * g.outHeight * g.outWidth);
-    const vs = rowsOf(v);
-    firstMaxima(x, g).forEach((at, n) => {
-      const [src, dst] = [vs[n]!, out[n]!];
-      for (let o = 0; o < at.length; o++) dst[o] = src[at[o]!]!;
-    });
+    const [m, out] = allocFlat(x.rows, g.channels * g.outHeight * g.outWidth);
+    const vs = storageOf(v);
+    const at = firstMaxima(x, g);
+    for (let o = 0; o < at.length; o++) out[o] = vs[at[o]!]!;
     return m;
   },
   // linear in v, and maxPoolScatter is its adjoint
@@ -91,12 +90,10 @@ export const maxPoolScatter: Op<Pooled> = defineOp<Pooled>({
       throw new RangeError(
         `maxPoolScatter: cotangent is ${shapeString(ct)}, expected ${shapeString([x.rows, pooled])}`,
       );
-    const [m, out] = alloc(x.rows, x.columns);
-    const cs = rowsOf(ct);
-    firstMaxima(x, g).forEach((at, n) => {
-      const [src, dst] = [cs[n]!, out[n]!];
-      for (let o = 0; o < at.length; o++) dst[at[o]!]! += src[o]!;
-    });
+    const [m, out] = allocFlat(x.rows, x.columns);
+    const cs = storageOf(ct);
+    const at = firstMaxima(x, g);
+    for (let o = 0; o < at.length; o++) out[at[o]!]! += cs[o]!;
     return m;
   },
   // linear in ct, and maxPoolGather is its adjoint
