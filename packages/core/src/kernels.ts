@@ -72,15 +72,31 @@ const rowKernel =
         : scalarRight(dst, a, 1, b, 0)
       : strided(dst, a, as, b, bs);
 
-/** Row kernels of the arithmetic ops. */
+/** Row kernels of the arithmetic ops; add's and mul's (the optimisers' passes) four entries per pass. */
 export const rows = {
   add: rowKernel(
     (d, a, _, b) => {
-      for (let j = 0; j < d.length; j++) d[j] = a[j]! + b[j]!;
+      const n4 = d.length - (d.length % 4);
+      let j = 0;
+      for (; j < n4; j += 4) {
+        d[j] = a[j]! + b[j]!;
+        d[j + 1] = a[j + 1]! + b[j + 1]!;
+        d[j + 2] = a[j + 2]! + b[j + 2]!;
+        d[j + 3] = a[j + 3]! + b[j + 3]!;
+      }
+      for (; j < d.length; j++) d[j] = a[j]! + b[j]!;
     },
     (d, a, _, b) => {
       const y = b[0]!;
-      for (let j = 0; j < d.length; j++) d[j] = a[j]! + y;
+      const n4 = d.length - (d.length % 4);
+      let j = 0;
+      for (; j < n4; j += 4) {
+        d[j] = a[j]! + y;
+        d[j + 1] = a[j + 1]! + y;
+        d[j + 2] = a[j + 2]! + y;
+        d[j + 3] = a[j + 3]! + y;
+      }
+      for (; j < d.length; j++) d[j] = a[j]! + y;
     },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! + b[j * bs]!;
@@ -100,11 +116,27 @@ export const rows = {
   ),
   mul: rowKernel(
     (d, a, _, b) => {
-      for (let j = 0; j < d.length; j++) d[j] = a[j]! * b[j]!;
+      const n4 = d.length - (d.length % 4);
+      let j = 0;
+      for (; j < n4; j += 4) {
+        d[j] = a[j]! * b[j]!;
+        d[j + 1] = a[j + 1]! * b[j + 1]!;
+        d[j + 2] = a[j + 2]! * b[j + 2]!;
+        d[j + 3] = a[j + 3]! * b[j + 3]!;
+      }
+      for (; j < d.length; j++) d[j] = a[j]! * b[j]!;
     },
     (d, a, _, b) => {
       const y = b[0]!;
-      for (let j = 0; j < d.length; j++) d[j] = a[j]! * y;
+      const n4 = d.length - (d.length % 4);
+      let j = 0;
+      for (; j < n4; j += 4) {
+        d[j] = a[j]! * y;
+        d[j + 1] = a[j + 1]! * y;
+        d[j + 2] = a[j + 2]! * y;
+        d[j + 3] = a[j + 3]! * y;
+      }
+      for (; j < d.length; j++) d[j] = a[j]! * y;
     },
     (d, a, as, b, bs) => {
       for (let j = 0; j < d.length; j++) d[j] = a[j * as]! * b[j * bs]!;
