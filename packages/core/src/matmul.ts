@@ -1,5 +1,5 @@
 import { allocFlat, type Matrix, shapeString, storageOf } from './matrix.js';
-import { wasmAvailable, wasmProduct } from './wasm/gemm.js';
+import { wasmAvailable, wasmAbsColumnSums as wasmColumnSums, wasmProduct } from './wasm/gemm.js';
 
 /**
  * Raw float64 matrix-multiply kernels: no tape, no broadcasting, a fresh result, inputs never
@@ -245,3 +245,31 @@ export const matmulTN = selected.matmulTN;
 export const matmulNT = selected.matmulNT;
 /** x · W + b for x: m×k, W: k×n and a 1×n bias b, as a fresh m×n matrix. */
 export const dense = selected.dense;
+
+/** Σᵢ |w[i][j]| for each column j (summing over rows, in row order), in JS: four columns per pass. */
+export const jsAbsColumnSums = (w: Matrix): Float64Array => {
+  const ws = storageOf(w);
+  const n = w.columns;
+  const n4 = n - (n % 4);
+  const sums = new Float64Array(n);
+  for (let i = 0; i < ws.length; i += n) {
+    let j = 0;
+    for (; j < n4; j += 4) {
+      sums[j]! += Math.abs(ws[i + j]!);
+      sums[j + 1]! += Math.abs(ws[i + j + 1]!);
+      sums[j + 2]! += Math.abs(ws[i + j + 2]!);
+      sums[j + 3]! += Math.abs(ws[i + j + 3]!);
+    }
+    for (; j < n; j++) sums[j]! += Math.abs(ws[i + j]!);
+  }
+  return sums;
+};
+
+/** The same sums by wasm SIMD, in the same order (bit-identical); undefined without wasm SIMD. */
+export const wasmAbsColumnSums: ((w: Matrix) => Float64Array) | undefined = wasmAvailable
+  ? (w) => wasmColumnSums(storageOf(w), w.rows, w.columns)
+  : undefined;
+
+/** Σᵢ |w[i][j]| for each column j of w, summed in row order: the column L1 norms of l1MaxColumn. */
+export const absColumnSums: (w: Matrix) => Float64Array =
+  path === 'wasm' && wasmAbsColumnSums ? wasmAbsColumnSums : jsAbsColumnSums;

@@ -3,7 +3,14 @@ import { fc, test } from '@fast-check/vitest';
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
-import { jsGemm, kernelPath, selectKernels, wasmGemm } from '../src/matmul.js';
+import {
+  jsAbsColumnSums,
+  jsGemm,
+  kernelPath,
+  selectKernels,
+  wasmAbsColumnSums,
+  wasmGemm,
+} from '../src/matmul.js';
 import { fromFlat } from '../src/matrix.js';
 import { add } from '../src/primitives/arithmetic.js';
 import { matmul } from '../src/primitives/linalg.js';
@@ -136,4 +143,22 @@ describe('DIFFTAPE_KERNELS', () => {
       /DIFFTAPE_KERNELS must be 'js' or 'wasm', got 'gpu'/,
     );
   });
+});
+
+describe.runIf(wasmAbsColumnSums !== undefined)('wasm absColumnSums', () => {
+  const sums = (xs: Float64Array) => exact(Matrix.from1DArray(1, xs.length, Array.from(xs)));
+
+  test.prop([shapes(12).chain(([k, n]) => matrix(k, n, true))], { numRuns: 200 })(
+    'is bit-identical to the JS loop and to Σ|w| column by column, with ±0, NaN and ±Inf',
+    (w) => {
+      const before = exact(w);
+      const got = sums(wasmAbsColumnSums!(w));
+      expect(exact(w)).toBe(before);
+      expect(got).toBe(sums(jsAbsColumnSums(w)));
+      const naive = Float64Array.from({ length: w.columns }, (_, j) =>
+        w.getColumn(j).reduce((s, v) => s + Math.abs(v), 0),
+      );
+      expect(got).toBe(sums(naive));
+    },
+  );
 });

@@ -29,6 +29,7 @@ interface GemmExports {
     idx: number,
     coef: number,
   ) => void;
+  readonly absColumnSums: (b: number, k: number, n: number, sums: number) => void;
 }
 
 /**
@@ -55,7 +56,9 @@ const isMemory = (x: unknown): x is Memory =>
   typeof Reflect.get(x, 'grow') === 'function';
 
 const isGemmExports = (x: object): x is GemmExports =>
-  isMemory(Reflect.get(x, 'memory')) && typeof Reflect.get(x, 'gemm') === 'function';
+  isMemory(Reflect.get(x, 'memory')) &&
+  typeof Reflect.get(x, 'gemm') === 'function' &&
+  typeof Reflect.get(x, 'absColumnSums') === 'function';
 
 const decodeBase64 = (text: string): Uint8Array => {
   const binary = atob(text);
@@ -126,4 +129,15 @@ export const wasmProduct = (
   for (let i = 0; i < m * n; i += n)
     for (let j = 0; j < n; j++) result[i + j] = heap[at + i + j]! + bias[j]!;
   return wrapFlat(m, n, result);
+};
+
+/** Σᵢ |w[i·n + j]| for each column j of the k × n row-major `w`, row by row: one f64x2 per 2 columns. */
+export const wasmAbsColumnSums = (w: Float64Array, k: number, n: number): Float64Array => {
+  const module = wasm;
+  if (module === undefined) throw new Error('wasmAbsColumnSums: WebAssembly SIMD is not available');
+  const sums = align(8 * w.length);
+  const heap = heapOf(module, sums + 8 * n);
+  heap.set(w, 0);
+  module.absColumnSums(0, k, n, sums);
+  return heap.slice(sums / 8, sums / 8 + n);
 };

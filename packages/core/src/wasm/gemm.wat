@@ -46,6 +46,33 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $rows))))
 
+  ;; sums[j] = Σ_p |B[p][j]| over the k rows of n f64 at b, row by row in order (as the JS loop)
+  (func (export "absColumnSums") (param $b i32) (param $k i32) (param $n i32) (param $sums i32)
+    (local $p i32) (local $j i32) (local $end2 i32) (local $end i32)
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (memory.fill (local.get $sums) (i32.const 0) (local.get $end))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $p) (local.get $k)))
+        (local.set $j (i32.const 0))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $j) (local.get $end2)))
+            (v128.store (i32.add (local.get $sums) (local.get $j))
+              (f64x2.add (v128.load (i32.add (local.get $sums) (local.get $j)))
+                (f64x2.abs (v128.load (i32.add (local.get $b) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $pairs)))
+        (if (i32.lt_u (local.get $j) (local.get $end))
+          (then
+            (f64.store (i32.add (local.get $sums) (local.get $j))
+              (f64.add (f64.load (i32.add (local.get $sums) (local.get $j)))
+                (f64.abs (f64.load (i32.add (local.get $b) (local.get $j))))))))
+        (local.set $b (i32.add (local.get $b) (local.get $end)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rows))))
+
   (func (export "gemm")
     (param $m i32) (param $k i32) (param $n i32) (param $a i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $out i32) (param $mask i32) (param $idx i32) (param $coef i32)
