@@ -21,6 +21,13 @@ export {
 } from './data.js';
 export { DataError } from './data-error.js';
 export { decodeDigitPng, encodeDigitPng, type ImageSize, MNIST_SIZE } from './digit-png.js';
+export {
+  type Evaluator,
+  evalPool,
+  evalWorkerCount,
+  localEvaluator,
+  type WorkerModel,
+} from './eval-pool.js';
 export { type Evaluation, evaluate, splitMetrics } from './evaluate.js';
 export { encodeIdx, type Idx, MAX_IDX_BYTES, parseIdx, parseIdxGz } from './idx.js';
 export { exportImages, loadImageDir, parseLabelFile } from './images.js';

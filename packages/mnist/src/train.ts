@@ -30,7 +30,8 @@ import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@difftape/nn/no
 import { gatherShiftedBatch } from './augment.js';
 import { CLASSES, gatherBatch, gatherLabels, type Splits, subset } from './data.js';
 import { DivergedError, describeNonFinite, diagnose, firstNonFiniteLeaf } from './diverged.js';
-import { evaluate, splitMetrics } from './evaluate.js';
+import { type Evaluator, evalPool, localEvaluator } from './eval-pool.js';
+import { splitMetrics } from './evaluate.js';
 import { makeDir } from './make-dir.js';
 import { checkpointSpec, imageShape, modelFor } from './model.js';
 import { learningRate, makeOptimiser } from './optimiser.js';
@@ -55,6 +56,11 @@ export interface TrainHooks {
 export interface TrainOptions {
   /** Run core's checkFinite on every step (slower), not only to explain a non-finite loss. */
   readonly checkFinite?: boolean;
+  /**
+   * Worker threads for the per-epoch metrics (node): 0 (the default) evaluates on this thread.
+   * The metrics are the same bits either way; the pool lives for this call.
+   */
+  readonly evalWorkers?: number;
 }
 
 /** Where a run stopped: a finished epoch count and steps into the next one. */
@@ -194,6 +200,28 @@ export const train = async (
   resume?: Start,
   options: TrainOptions = {},
 ): Promise<TrainResult> => {
+  const workers = options.evalWorkers ?? 0;
+  const pool =
+    workers > 0
+      ? evalPool({ spec: config.model, input: imageShape(data.train) }, workers)
+      : undefined;
+  try {
+    return await trainWith(config, data, runDir, hooks, resume, options, pool);
+  } finally {
+    await pool?.close();
+  }
+};
+
+/** `train` with its metrics from `pool` (undefined: on this thread). */
+const trainWith = async (
+  config: TrainConfig,
+  data: Splits,
+  runDir: string,
+  hooks: TrainHooks,
+  resume: Start | undefined,
+  options: TrainOptions,
+  pool: Evaluator | undefined,
+): Promise<TrainResult> => {
   const files = runFiles(runDir);
   const trainSet = subset(data.train, config.trainSize);
   const testSet = subset(data.test, config.testSize);
@@ -213,14 +241,20 @@ export const train = async (
     key: keys.dropout,
   });
   const records: EpochRecord[] = [];
+  const evaluator = pool ?? localEvaluator(model);
 
-  const measure = (epoch: number, seconds: number, steps: number, params: Params): EpochRecord => {
+  const measure = async (
+    epoch: number,
+    seconds: number,
+    steps: number,
+    params: Params,
+  ): Promise<EpochRecord> => {
     const record: EpochRecord = {
       epoch,
       seconds,
       steps,
-      train: splitMetrics(evaluate(model, params, trainSet)),
-      test: splitMetrics(evaluate(model, params, testSet)),
+      train: splitMetrics(await evaluator.evaluate(params, trainSet)),
+      test: splitMetrics(await evaluator.evaluate(params, testSet)),
     };
     appendRecord(files.metrics, record);
     records.push(record);
@@ -250,7 +284,7 @@ export const train = async (
     writeFileAtomic(files.config, encodeTrainConfig(config));
     state = initTrainState(model.init(keys.init, imageShape(trainSet))[0], optimiser);
     position = { epoch: 0, stepInEpoch: 0 };
-    measure(0, 0, 0, state.params);
+    await measure(0, 0, 0, state.params);
     save(state, position);
   }
 
@@ -300,7 +334,7 @@ export const train = async (
       }
     }
     const seconds = (performance.now() - started) / 1000;
-    measure(epoch, Number(seconds.toFixed(3)), state.step, state.params);
+    await measure(epoch, Number(seconds.toFixed(3)), state.step, state.params);
     save(state, { epoch, stepInEpoch: 0 });
     if (hooks.shouldStop?.() && epoch < config.epochs) {
       return {

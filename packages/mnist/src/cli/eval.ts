@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { evaluate, splitMetrics } from '../evaluate.js';
+import { evalPool, evalWorkerCount, localEvaluator } from '../eval-pool.js';
+import { splitMetrics } from '../evaluate.js';
 import { epochLine } from '../progress.js';
 import { reportConfig } from '../run/config.js';
 import type { EpochRecord } from '../run/metrics.js';
@@ -22,7 +23,7 @@ export const registerEval = (program: Command): void => {
       .option('--test-size <n>', 'first n test samples (default: as trained)')
       .option('--json', 'print the metrics as JSON on stdout'),
   ).action(async (flags) => {
-    const { model, params, meta } = loadModel(flags.params);
+    const { model, params, meta, spec, shape } = loadModel(flags.params);
     const trained = meta?.config ?? reportConfig;
     const sizes = decodeFlags({ trainSize: flags.trainSize, testSize: flags.testSize }, trained);
     // A size the user did not pass comes from the checkpoint's config: say so, not the flag.
@@ -34,13 +35,21 @@ export const registerEval = (program: Command): void => {
       train: stored('--train-size', flags.trainSize),
       test: stored('--test-size', flags.testSize),
     });
-    const record: EpochRecord = {
-      epoch: meta?.epoch ?? 0,
-      seconds: 0,
-      steps: meta?.step ?? 0,
-      train: splitMetrics(evaluate(model, params, data.train)),
-      test: splitMetrics(evaluate(model, params, data.test)),
-    };
+    const workers = evalWorkerCount();
+    const evaluator =
+      workers > 0 ? evalPool({ spec, input: shape }, workers) : localEvaluator(model);
+    let record: EpochRecord;
+    try {
+      record = {
+        epoch: meta?.epoch ?? 0,
+        seconds: 0,
+        steps: meta?.step ?? 0,
+        train: splitMetrics(await evaluator.evaluate(params, data.train)),
+        test: splitMetrics(await evaluator.evaluate(params, data.test)),
+      };
+    } finally {
+      await evaluator.close();
+    }
     if (flags.json)
       process.stdout.write(`${JSON.stringify(summary(record, { params: flags.params }))}\n`);
     else {

@@ -125,5 +125,5 @@ export const loadModel = (path: string) => {
   } catch (e) {
     return fail(`--params: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { model, params: loaded.params, meta, inputs };
+  return { model, params: loaded.params, meta, inputs, spec: loaded.spec!, shape };
 };

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import type { Command } from 'commander';
 import { DivergedError } from '../diverged.js';
+import { evalWorkerCount } from '../eval-pool.js';
 import { fsReason } from '../fs-error.js';
 import { makeDir } from '../make-dir.js';
 import { progressHooks } from '../progress.js';
@@ -218,6 +219,7 @@ const trainAndPrint = async (
   try {
     result = await train(config, data, runDir, { ...progress, shouldStop: () => stopping }, start, {
       checkFinite: flags.checkFinite === true,
+      evalWorkers: evalWorkerCount(),
     });
   } catch (e) {
     progress.stop();
