@@ -72,6 +72,35 @@ describe('the packed packages, installed by npm outside the workspace', () => {
     );
   });
 
+  it('the installed CLI evaluates on worker threads (dist/eval-worker.js) with the main thread’s bits', () => {
+    const metrics = (workers: number) => {
+      const out = join(project.dir, `run-eval-workers-${workers}`);
+      const args = ['--epochs', '1', '--train-size', '1000', '--test-size', '500', '--no-report'];
+      run(
+        'env',
+        [
+          `DIFFTAPE_EVAL_WORKERS=${workers}`,
+          'npx',
+          '--no-install',
+          'difftape-mnist',
+          'train',
+          ...args,
+          '--out',
+          out,
+        ],
+        project.dir,
+      );
+      // every line of metrics.jsonl but its timing
+      return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => ({ ...JSON.parse(line), seconds: undefined }));
+    };
+    const main = metrics(0);
+    expect(main).toHaveLength(2);
+    expect(metrics(2)).toEqual(main);
+  });
+
   it('core + nn bundle for the browser and train and decode a fetched checkpoint in Chromium', async () => {
     const bundle = await bundleForBrowser(project.dir, './browser.mjs');
     console.log(

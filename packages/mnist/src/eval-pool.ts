@@ -20,6 +20,7 @@ import {
 
 /** Evaluates parameters on datasets: on the calling thread, or on a pool of worker threads. */
 export interface Evaluator {
+  /** `evaluate(model, params, ds)`'s result, bit for bit; calls run one after the other. */
   readonly evaluate: (params: Params, ds: Dataset) => Promise<Evaluation>;
   /** Ends the pool's threads (nothing for the calling-thread evaluator); idempotent. */
   readonly close: () => Promise<void>;
