@@ -52,12 +52,20 @@ export const localEvaluator = (model: Layer): Evaluator => ({
   close: async () => {},
 });
 
+/** The fewest rows (both splits) for which the CLI starts a pool unasked: below, starting it costs more. */
+export const MIN_POOL_ROWS = 10_000;
+
 /**
- * How many evaluation threads the CLI uses: `DIFFTAPE_EVAL_WORKERS` (0 evaluates on the main
- * thread), else 2 where there are at least 2 cores, else 0.
+ * How many evaluation threads the CLI uses for `rows` rows per evaluation: `DIFFTAPE_EVAL_WORKERS`
+ * when set (0 evaluates on the main thread), else 2 where there are at least 2 cores and
+ * `MIN_POOL_ROWS` rows, else 0.
  */
-export const evalWorkerCount = (env: string | undefined = process.env.DIFFTAPE_EVAL_WORKERS) => {
-  if (env === undefined || env === '') return availableParallelism() >= 2 ? 2 : 0;
+export const evalWorkerCount = (
+  rows: number,
+  env: string | undefined = process.env.DIFFTAPE_EVAL_WORKERS,
+): number => {
+  if (env === undefined || env === '')
+    return availableParallelism() >= 2 && rows >= MIN_POOL_ROWS ? 2 : 0;
   const n = Number(env);
   if (!Number.isInteger(n) || n < 0 || n > 64)
     throw new RangeError(`DIFFTAPE_EVAL_WORKERS must be an integer in 0..64, got '${env}'`);

@@ -35,7 +35,7 @@ export const registerEval = (program: Command): void => {
       train: stored('--train-size', flags.trainSize),
       test: stored('--test-size', flags.testSize),
     });
-    const workers = evalWorkerCount();
+    const workers = evalWorkerCount(data.train.count + data.test.count);
     const evaluator =
       workers > 0 ? evalPool({ spec, input: shape }, workers) : localEvaluator(model);
     let record: EpochRecord;

@@ -219,7 +219,7 @@ const trainAndPrint = async (
   try {
     result = await train(config, data, runDir, { ...progress, shouldStop: () => stopping }, start, {
       checkFinite: flags.checkFinite === true,
-      evalWorkers: evalWorkerCount(),
+      evalWorkers: evalWorkerCount(data.train.count + data.test.count),
     });
   } catch (e) {
     progress.stop();
