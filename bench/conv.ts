@@ -22,7 +22,7 @@ import {
   split,
   type Tensor,
   valueAndGrad,
-} from '../packages/core/src/index.js';
+} from '@difftape/core';
 import { compareInterleaved } from './timing.js';
 
 const batch = 50;

@@ -533,7 +533,7 @@ describe('mnist CLI', () => {
         if (!e) missing.push(`${kebab(field)}: not listed`);
         else if (!/default/i.test(e)) missing.push(`${kebab(field)}: no default`);
         else {
-          const value = (reportConfig as unknown as Record<string, unknown>)[field];
+          const value = new Map<string, unknown>(Object.entries(reportConfig)).get(field);
           if (typeof value !== 'object' && !e.includes(String(value)))
             missing.push(`${kebab(field)}: default ${String(value)} not shown`);
         }

@@ -8,10 +8,11 @@ interface AllcloseOptions {
 }
 
 const asRows = (x: unknown): number[][] | undefined => {
-  if (Matrix.isMatrix(x)) return (x as Matrix).to2DArray();
+  if (x instanceof Matrix) return x.to2DArray();
   if (typeof x === 'number') return [[x]];
   if (Array.isArray(x) && x.every((r) => Array.isArray(r))) return x as number[][];
   if (Array.isArray(x)) return [x as number[]];
+  // ArrayBuffer.isView narrows only to ArrayBufferView, which TS does not know to be indexable.
   if (ArrayBuffer.isView(x)) return [Array.from(x as unknown as ArrayLike<number>)];
   return undefined;
 };

@@ -14,6 +14,7 @@ import {
   mul,
   normal,
   type Op,
+  rawOf,
   split,
   sub,
   type Tensor,
@@ -84,7 +85,7 @@ describe('two spirals with core and nn only', () => {
     const step = makeStep(model, softmaxCrossEntropy, optimiser);
     let state = initTrainState(model.init(kInit, [2])[0], optimiser);
     const accuracy = (params: typeof state.params) =>
-      top1Accuracy(argmaxRows(model.apply(params, data.x) as Matrix), data.labels);
+      top1Accuracy(argmaxRows(rawOf(model.apply(params, data.x))), data.labels);
     const before = accuracy(state.params);
     for (let epoch = 0; epoch < 200; epoch++) {
       for (const indices of batchIndices(foldIn(kShuffle, epoch), data.labels.length, 32)) {

@@ -37,7 +37,7 @@ describe('trees', () => {
   it('treeZip combines leaves and names the first mismatch', () => {
     const a = { w: filled(1, 2, 1), v: [filled(1, 1, 2)] };
     const b = { w: filled(1, 2, 3), v: [filled(1, 1, 4)] };
-    const sum = treeZip(a, b, (x: Matrix, y: Matrix) => x.get(0, 0) + y.get(0, 0)) as Tree<number>;
+    const sum = treeZip(a, b, (x: Matrix, y: Matrix) => x.get(0, 0) + y.get(0, 0));
     expect(sum).toEqual({ v: [6], w: 4 });
     expect(() => treeZip(a, { w: filled(1, 2, 3) }, (x) => x)).toThrow(
       "treeZip: at '' keys differ: [v, w] vs [w]",

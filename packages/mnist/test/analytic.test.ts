@@ -1,6 +1,5 @@
 import {
   checkGrad,
-  type Key,
   key,
   Matrix,
   normal,
@@ -36,8 +35,10 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dLossDyhat,
+  type LayerLeaves,
   l1MaxColumnSubgradient,
   type MlpParams,
+  mlpParams,
   reluJacobian,
   reportForward,
   reportGradients,
@@ -84,14 +85,14 @@ const expectLeafClose = (
  * that cancelled, which are O(1) here (|ŷ − y| ≤ 1, |x| ≤ 1, |W| ≤ 1/fan-in), not to the result.
  */
 const expectTreesClose = (
-  actual: unknown,
-  expected: unknown,
+  actual: Tree<Matrix>,
+  expected: Tree<Matrix>,
   rtol: number,
   atol: number,
   stat: keyof typeof worst,
 ): void => {
-  const a = treeFlatten(actual as Tree<Matrix>);
-  const e = treeFlatten(expected as Tree<Matrix>);
+  const a = treeFlatten(actual);
+  const e = treeFlatten(expected);
   expect(a.paths).toEqual(e.paths);
   e.leaves.forEach((leaf, i) => {
     expectLeafClose(rawOf(a.leaves[i]!), leaf, rtol, atol, stat, e.paths[i]!);
@@ -112,7 +113,7 @@ interface Problem {
 }
 
 /** Serial(Dense(h₁), Relu, ..., Dense(K)) for widths [n, h₁, ..., K]. */
-const mlp = (widths: readonly number[]): Layer => {
+const mlp = (widths: readonly number[]): Layer<MlpParams> => {
   // The depth is data here, so the parameter types are only known at run time (as modelFromSpec's).
   const model: AnyLayer = Serial(
     ...widths.slice(1, -1).flatMap((h) => [Dense(h), Relu]),
@@ -153,7 +154,7 @@ const arbProblem: fc.Arbitrary<Problem> = fc
       })
       .map(({ layers: ls, X, labels }) => ({
         widths,
-        params: ls.flatMap((l, i) => (i < ls.length - 1 ? [l, {}] : [l])) as MlpParams,
+        params: ls.flatMap((l, i): LayerLeaves[] => (i < ls.length - 1 ? [l, {}] : [l])),
         X,
         labels,
       }));
@@ -171,13 +172,11 @@ const minAbsPreActivation = ({ params, X }: Problem): number => {
 
 const tapeNll = ({ widths, params, X, labels }: Problem) => {
   const model = mlp(widths);
-  return valueAndGrad((p: Params) => nll(softmax(model.apply(p, X)), labels))(params as Params);
+  return valueAndGrad((p: MlpParams) => nll(softmax(model.apply(p, X)), labels))(params);
 };
 const tapeSce = ({ widths, params, X, labels }: Problem) => {
   const model = mlp(widths);
-  return valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, X), labels))(
-    params as Params,
-  );
+  return valueAndGrad((p: MlpParams) => softmaxCrossEntropy(model.apply(p, X), labels))(params);
 };
 
 /** A fresh copy of params with one entry of one leaf moved by delta. */
@@ -189,16 +188,16 @@ const nudged = (
   j: number,
   d: number,
 ) =>
-  params.map((p, l) => {
+  params.map((p, l): LayerLeaves => {
     if (l !== layer || !('W' in p)) return p;
     const m = p[leaf].clone();
     m.set(i, j, m.get(i, j) + d);
-    return { ...p, [leaf]: m };
-  }) as MlpParams;
+    return { W: leaf === 'W' ? m : p.W, b: leaf === 'b' ? m : p.b };
+  });
 
 /** Central differences of the report's own loss, entry by entry (eps 1e-6). */
-const centralDifferences = ({ params, X, labels }: Problem, eps = 1e-6) =>
-  params.map((p, l) => {
+const centralDifferences = ({ params, X, labels }: Problem, eps = 1e-6): MlpParams =>
+  params.map((p, l): LayerLeaves => {
     if (!('W' in p)) return {};
     const grad = (leaf: 'W' | 'b') => {
       const out = new Matrix(p[leaf].rows, p[leaf].columns);
@@ -343,8 +342,8 @@ describe('reportGradients against central differences', () => {
       fc.pre(minAbsPreActivation(problem) > 1e-4);
       const model = mlp(problem.widths);
       const report = checkGrad(
-        (p: Params) => nll(softmax(model.apply(p, problem.X)), problem.labels),
-        problem.params as Params,
+        (p: MlpParams) => nll(softmax(model.apply(p, problem.X)), problem.labels),
+        problem.params,
         { mode: 'full' },
       );
       expect(report.ok, report.message).toBe(true);
@@ -470,11 +469,10 @@ describe('l1MaxColumnSubgradient (section 1.7)', () => {
 });
 
 describe('reportUpdate (section 1.8) against nn’s optimiser', () => {
-  const sgdL1Step = (params: MlpParams, grads: unknown, lr: number, lambda: number) => {
+  const sgdL1Step = (params: MlpParams, grads: MlpParams, lr: number, lambda: number) => {
     const opt = chain(addRegulariser(l1MaxColumn, lambda), sgd(lr));
-    const p = params as Params;
-    const [updates] = opt.update(grads as Params, opt.init(p), p);
-    return applyUpdates(p, updates);
+    const [updates] = opt.update(grads, opt.init(params), params);
+    return applyUpdates(params, updates);
   };
 
   test.prop([
@@ -504,7 +502,8 @@ describe('reportUpdate (section 1.8) against nn’s optimiser', () => {
     const grads: MlpParams = [
       { W: Matrix.from1DArray(2, 2, [0.1, 0.2, 0.3, 0.4]), b: Matrix.rowVector([1, 1]) },
     ];
-    const [next] = reportUpdate(params, grads, 0.5, 0.1) as [{ W: Matrix; b: Matrix }];
+    const [next] = reportUpdate(params, grads, 0.5, 0.1);
+    if (next === undefined || !('W' in next)) throw new Error('expected one dense layer');
     // column norms 3, 3 → j* = 0: ∂R = [[1, 0], [1, 0]]; bias ∂R = [0, −1]
     expect(next.W).toBeAllclose(Matrix.from1DArray(2, 2, [0.9, -3.1, 1.8, -0.2]), { rtol: 1e-15 });
     expect(next.b).toBeAllclose(Matrix.rowVector([-0.5, -0.95]), { rtol: 1e-15 });
@@ -512,10 +511,10 @@ describe('reportUpdate (section 1.8) against nn’s optimiser', () => {
 });
 
 describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
-  const [kInit, kX, kY] = split(key(6850), 3) as [Key, Key, Key];
+  const [kInit, kX, kY] = split(key(6850), 3);
   const model = modelFromSpec(reportModelSpec);
   const [initial] = model.init(kInit, [784]);
-  const params = initial as unknown as MlpParams;
+  const params = mlpParams(initial);
   const X = normal(kX, 50, 784);
   const labels = Array.from(randomInts(kY, 50, 10));
   const problem: Problem = { widths: [784, 100, 100, 10], params, X, labels };
@@ -548,20 +547,21 @@ describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
     // checking the ReLU on/off pattern is the same at p ± εu (no kink crossed).
     const eps = 1e-6;
     const dirKeys = split(key(2), 6);
-    const directions = params.map((p, l) =>
-      'W' in p
-        ? {
-            W: normal(dirKeys[l]!, p.W.rows, p.W.columns),
-            b: normal(dirKeys[l + 1]!, 1, p.b.columns),
-          }
-        : {},
-    ) as MlpParams;
+    const directions = params.map(
+      (p, l): LayerLeaves =>
+        'W' in p
+          ? {
+              W: normal(dirKeys[l]!, p.W.rows, p.W.columns),
+              b: normal(dirKeys[l + 1]!, 1, p.b.columns),
+            }
+          : {},
+    );
     const moved = (t: number) =>
-      params.map((p, l) => {
+      params.map((p, l): LayerLeaves => {
         const d = directions[l]!;
         if (!('W' in p) || !('W' in d)) return p;
         return { W: Matrix.add(p.W, Matrix.mul(d.W, t)), b: Matrix.add(p.b, Matrix.mul(d.b, t)) };
-      }) as MlpParams;
+      });
     const pattern = (ps: MlpParams) =>
       reportForward(ps, X)
         .inputs.filter((_, i) => !('W' in params[i]!))
@@ -571,8 +571,8 @@ describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
     const numeric =
       (reportForward(moved(eps), X, labels).loss! - reportForward(moved(-eps), X, labels).loss!) /
       (2 * eps);
-    const a = treeFlatten(analytic.grads as Tree<Matrix>).leaves;
-    const u = treeFlatten(directions as Tree<Matrix>).leaves;
+    const a = treeFlatten(analytic.grads).leaves;
+    const u = treeFlatten(directions).leaves;
     const directional = a.reduce((s, g, i) => {
       const ui = u[i]!.to1DArray();
       return s + g.to1DArray().reduce((t, v, j) => t + v * ui[j]!, 0);
@@ -584,7 +584,7 @@ describe('the report’s model: 784-100-100-10, batch 50 (fixed seed)', () => {
   it('one SGD + L1 step (η 0.05, λ 0.001) through nn equals reportUpdate', () => {
     const [, gSce] = tapeSce(problem);
     const opt = chain(addRegulariser(l1MaxColumn, 0.001), sgd(0.05));
-    const [updates] = opt.update(gSce as Params, opt.init(initial), initial);
+    const [updates] = opt.update(gSce, opt.init(params), params);
     const expected = reportUpdate(params, analytic.grads, 0.05, 0.001);
     expectTreesClose(applyUpdates(initial, updates), expected, 1e-12, 0, 'step');
   });

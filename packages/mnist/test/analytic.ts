@@ -9,17 +9,34 @@
  */
 import { Matrix } from '@difftape/core';
 
-/** A dense layer's parameters as difftape stores them: W (in × out) and b (1 × out). */
-export interface DenseLeaves {
+/**
+ * A dense layer's parameters as difftape stores them: W (in × out) and b (1 × out). A type alias,
+ * not an interface, so that it is a `Tree` (interfaces have no implicit index signature).
+ */
+export type DenseLeaves = {
   readonly W: Matrix;
   readonly b: Matrix;
-}
+};
 
 /** One entry of a `serial` model's parameters: a dense layer, or `{}` for a ReLU. */
 export type LayerLeaves = DenseLeaves | Readonly<Record<string, never>>;
 
 /** Parameters of `serial(dense, relu, ..., dense)`, e.g. `[{W, b}, {}, {W, b}, {}, {W, b}]`. */
 export type MlpParams = readonly LayerLeaves[];
+
+const isLayerLeaves = (p: unknown): p is LayerLeaves =>
+  typeof p === 'object' &&
+  p !== null &&
+  ('W' in p
+    ? p.W instanceof Matrix && 'b' in p && p.b instanceof Matrix
+    : Object.keys(p).length === 0);
+
+/** A model's parameter tree as `MlpParams`, checked entry by entry (a model from a spec is untyped). */
+export const mlpParams = (params: unknown): MlpParams => {
+  if (!Array.isArray(params) || !params.every(isLayerLeaves))
+    throw new TypeError('mlpParams: expected an array of {W, b} or {} entries');
+  return params;
+};
 
 /** Everything the report's forward pass computes for a batch (eq. 1–6). */
 export interface ReportForward {

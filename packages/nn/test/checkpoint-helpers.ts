@@ -44,10 +44,11 @@ export const expectSameTree = (
   f: (x: number) => number = (x) => x,
   path = 'root',
 ) => {
-  if (Matrix.isMatrix(want)) {
-    expect(Matrix.isMatrix(got), path).toBe(true);
-    const w = want as Matrix;
-    const g = got as Matrix;
+  if (want instanceof Matrix) {
+    expect(got instanceof Matrix, path).toBe(true);
+    if (!(got instanceof Matrix)) return;
+    const w = want;
+    const g = got;
     expect([g.rows, g.columns], path).toEqual([w.rows, w.columns]);
     expect(bitsOf(g), path).toEqual(bitsOf(fromFlat(w.rows, w.columns, toFlat(w).map(f))));
   } else if (Array.isArray(want)) {
