@@ -1,4 +1,13 @@
-import { showValue } from '@difftape/core';
+import {
+  atLeast,
+  greaterThan,
+  type NumberKind,
+  nonNegativeInteger,
+  positiveInteger,
+  probability,
+  showValue,
+  unitRate,
+} from '@difftape/core';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
@@ -183,13 +192,24 @@ export const decodeOrThrow = <A>(codec: t.Decoder<unknown, A>, value: unknown, w
   return result.right;
 };
 
-/** A number codec branded `B`, accepting the numbers that pass `ok`, described as `name`. */
-const brandedNumber = <B>(name: string, ok: (n: number) => boolean) =>
+/** A number codec branded `B`, accepting the numbers of `kind` (core's number kinds), named as it is. */
+const brandedNumber = <B>(kind: NumberKind) =>
   new t.Type<t.Branded<number, B>, number, unknown>(
-    name,
-    (u): u is t.Branded<number, B> => typeof u === 'number' && ok(u),
+    kind.name,
+    (u): u is t.Branded<number, B> => typeof u === 'number' && kind.ok(u),
     (u, c) =>
-      typeof u === 'number' && ok(u) ? t.success(u as t.Branded<number, B>) : t.failure(u, c),
+      typeof u === 'number' && kind.ok(u)
+        ? t.success(u as t.Branded<number, B>) // the brand is what `kind.ok` just checked
+        : t.failure(u, c),
+    (a) => a,
+  );
+
+/** An unbranded number codec of `kind`, for counters that stay plain numbers in the code. */
+export const numberCodec = (kind: NumberKind) =>
+  new t.Type<number, number, unknown>(
+    kind.name,
+    (u): u is number => typeof u === 'number' && kind.ok(u),
+    (u, c) => (typeof u === 'number' && kind.ok(u) ? t.success(u) : t.failure(u, c)),
     (a) => a,
   );
 
@@ -198,10 +218,7 @@ export interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;
 }
 /** A safe integer ≥ 1. */
-export const PositiveInt = brandedNumber<PositiveIntBrand>(
-  'a positive integer',
-  (n) => Number.isSafeInteger(n) && n > 0,
-);
+export const PositiveInt = brandedNumber<PositiveIntBrand>(positiveInteger);
 /** A safe integer ≥ 1. */
 export type PositiveInt = t.TypeOf<typeof PositiveInt>;
 
@@ -210,10 +227,7 @@ export interface NonNegativeIntBrand {
   readonly NonNegativeInt: unique symbol;
 }
 /** A safe integer ≥ 0. */
-export const NonNegativeInt = brandedNumber<NonNegativeIntBrand>(
-  'a non-negative integer',
-  (n) => Number.isSafeInteger(n) && n >= 0,
-);
+export const NonNegativeInt = brandedNumber<NonNegativeIntBrand>(nonNegativeInteger);
 /** A safe integer ≥ 0. */
 export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
 
@@ -222,10 +236,7 @@ export interface NonNegativeNumberBrand {
   readonly NonNegativeNumber: unique symbol;
 }
 /** A finite number ≥ 0. */
-export const NonNegativeNumber = brandedNumber<NonNegativeNumberBrand>(
-  'a finite number >= 0',
-  (n) => Number.isFinite(n) && n >= 0,
-);
+export const NonNegativeNumber = brandedNumber<NonNegativeNumberBrand>(atLeast(0));
 /** A finite number ≥ 0. */
 export type NonNegativeNumber = t.TypeOf<typeof NonNegativeNumber>;
 
@@ -234,10 +245,7 @@ export interface PositiveNumberBrand {
   readonly PositiveNumber: unique symbol;
 }
 /** A finite number > 0. */
-export const PositiveNumber = brandedNumber<PositiveNumberBrand>(
-  'a finite number > 0',
-  (n) => Number.isFinite(n) && n > 0,
-);
+export const PositiveNumber = brandedNumber<PositiveNumberBrand>(greaterThan(0));
 /** A finite number > 0. */
 export type PositiveNumber = t.TypeOf<typeof PositiveNumber>;
 
@@ -246,10 +254,7 @@ export interface ProbabilityBrand {
   readonly Probability: unique symbol;
 }
 /** A number in [0, 1]. */
-export const Probability = brandedNumber<ProbabilityBrand>(
-  'a probability in [0, 1]',
-  (n) => n >= 0 && n <= 1,
-);
+export const Probability = brandedNumber<ProbabilityBrand>(probability);
 /** A number in [0, 1]. */
 export type Probability = t.TypeOf<typeof Probability>;
 
@@ -258,10 +263,7 @@ export interface DropoutRateBrand {
   readonly DropoutRate: unique symbol;
 }
 /** A number in [0, 1): the fraction of entries dropout zeroes. */
-export const DropoutRate = brandedNumber<DropoutRateBrand>(
-  'a rate in [0, 1)',
-  (n) => n >= 0 && n < 1,
-);
+export const DropoutRate = brandedNumber<DropoutRateBrand>(unitRate);
 /** A number in [0, 1). */
 export type DropoutRate = t.TypeOf<typeof DropoutRate>;
 

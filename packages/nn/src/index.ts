@@ -24,6 +24,7 @@ export {
   type NonNegativeIntBrand,
   NonNegativeNumber,
   type NonNegativeNumberBrand,
+  numberCodec,
   PositiveInt,
   type PositiveIntBrand,
   PositiveNumber,

@@ -1,19 +1,21 @@
-import { filled, type Key, type Matrix, normal, uniform } from '@difftape/core';
+import {
+  atLeast,
+  checkNumber,
+  filled,
+  type Key,
+  type Matrix,
+  normal,
+  uniform,
+} from '@difftape/core';
 
 /** Makes a rows × cols weight matrix (rows = fan-in, cols = fan-out) from a PRNG key. */
 export type Initialiser = (key: Key, rows: number, cols: number) => Matrix;
-
-const positive = (what: string, v: number): number => {
-  if (!(Number.isFinite(v) && v >= 0))
-    throw new RangeError(`${what}: expected a finite number ≥ 0, got ${v}`);
-  return v;
-};
 
 /** N(0, std²) entries; the report's weights are `normalInit(0.1)`. (Not `normal`: that is core's sampler.) */
 export const normalInit =
   (std: number): Initialiser =>
   (key, rows, cols) =>
-    normal(key, rows, cols, positive('normalInit(std)', std));
+    normal(key, rows, cols, checkNumber('normalInit(std)', std, atLeast(0)));
 
 /** He (Kaiming) normal: N(0, 2 / fan-in), suited to ReLU layers. */
 export const heNormal: Initialiser = (key, rows, cols) =>

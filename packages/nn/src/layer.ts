@@ -1,4 +1,13 @@
-import { type Key, key, type Matrix, type Tensor, type Traceable, type Tree } from '@difftape/core';
+import {
+  checkNumber,
+  type Key,
+  key,
+  type Matrix,
+  positiveInteger,
+  type Tensor,
+  type Traceable,
+  type Tree,
+} from '@difftape/core';
 import type { Shape } from './shape.js';
 
 /** Parameters at rest: a tree of matrices. Inside `grad` the same tree holds traced values. */
@@ -61,10 +70,9 @@ export type ParamRole = 'weight' | 'bias';
 export const paramRole = (path: string): ParamRole =>
   path === 'b' || path.endsWith('.b') ? 'bias' : 'weight';
 
-/** Throws unless n is a positive integer; names the layer. */
+/** Throws unless n is a positive integer; names the layer and the setting. */
 export const checkWidth = (layer: string, what: string, n: number): void => {
-  if (!(Number.isInteger(n) && n > 0))
-    throw new RangeError(`${layer}: ${what} must be a positive integer, got ${n}`);
+  checkNumber(`${layer}: ${what}`, n, positiveInteger);
 };
 
 /** A layer's output shape for `inputShape`: its `outputShape`, else what `init` says. */

@@ -1,8 +1,11 @@
 import {
+  checkNumber,
   foldIn,
   type Key,
   type Matrix,
+  nonNegativeInteger,
   permutation,
+  positiveInteger,
   type Tensor,
   type Tree,
   valueAndGrad,
@@ -98,10 +101,8 @@ export const batchIndices = (
   batchSize: number,
   options: BatchOptions = {},
 ): Int32Array[] => {
-  if (!(Number.isInteger(batchSize) && batchSize > 0))
-    throw new RangeError(`batchIndices: batch size must be a positive integer, got ${batchSize}`);
-  if (!(Number.isInteger(count) && count >= 0))
-    throw new RangeError(`batchIndices: count must be a non-negative integer, got ${count}`);
+  checkNumber('batchIndices: batch size', batchSize, positiveInteger);
+  checkNumber('batchIndices: count', count, nonNegativeInteger);
   const { keepPartial = false, shuffle = true } = options;
   const order = shuffle ? permutation(key, count) : Int32Array.from({ length: count }, (_, i) => i);
   const batches: Int32Array[] = [];

@@ -91,7 +91,7 @@ describe('layers', () => {
   });
 
   it('rejects bad widths with the layer name', () => {
-    expect(() => Dense(0)).toThrow('Dense(0): units must be a positive integer, got 0');
+    expect(() => Dense(0)).toThrow('Dense(0): units: expected a positive integer, got 0');
     expect(() => Serial(Dense(3), Relu).init(key(0), [2.5])).toThrow(
       'Serial: layer 0 (Dense(3)): Dense(3): an input shape must be a non-empty list of positive integers, got [2.5]',
     );

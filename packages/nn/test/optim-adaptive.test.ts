@@ -91,13 +91,13 @@ describe('rmsprop, two steps by hand', () => {
       'rmsprop decay: expected a number in [0, 1], got 1.5',
     );
     expect(() => rmsprop(lr, { eps: -1 })).toThrow(
-      'rmsprop eps: expected a number in [0, Infinity], got -1',
+      'rmsprop eps: expected a finite number >= 0, got -1',
     );
     expect(() => rmsprop(lr, { momentum: 2 })).toThrow(
       'momentum beta: expected a number in [0, 1], got 2',
     );
     expect(() => adamw(lr, { weightDecay: -0.1 })).toThrow(
-      'weight decay: expected a number in [0, Infinity], got -0.1',
+      'weight decay: expected a finite number >= 0, got -0.1',
     );
   });
 });

@@ -169,7 +169,7 @@ describe('schedules', () => {
   });
 
   it('rejects bad hyperparameters with their name', () => {
-    expect(() => sgd(-1)).toThrow('learning rate: expected a number in [0, Infinity], got -1');
+    expect(() => sgd(-1)).toThrow('learning rate: expected a finite number >= 0, got -1');
     expect(() => momentum(0.1, 1.5)).toThrow('momentum beta: expected a number in [0, 1], got 1.5');
   });
 });

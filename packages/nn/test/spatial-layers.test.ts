@@ -162,7 +162,7 @@ describe('Conv2d', () => {
     expect(() => layer.init(key(0), [1, 4, 4])).toThrow(
       'Conv2d(8, 5x5): a 5x5 window does not fit 4x4 images',
     );
-    expect(() => Conv2d(0, { kernel: 3 })).toThrow('filters must be a positive integer, got 0');
+    expect(() => Conv2d(0, { kernel: 3 })).toThrow('filters: expected a positive integer, got 0');
   });
 });
 
@@ -192,7 +192,7 @@ describe('Dropout', () => {
 
   it('refuses to train without a key, and a rate outside [0, 1)', () => {
     expect(() => layer.apply({}, x, { train: true })).toThrow(/needs a PRNG key/);
-    expect(() => Dropout(1)).toThrow('Dropout(1): the rate must be a number in [0, 1), got 1');
+    expect(() => Dropout(1)).toThrow('Dropout(1): rate: expected a rate in [0, 1), got 1');
   });
 
   it('its gradient is the mask: the dropped entries get none', () => {

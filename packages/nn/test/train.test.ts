@@ -32,7 +32,7 @@ describe('batchIndices', () => {
 
   it('names bad arguments', () => {
     expect(() => batchIndices(key(0), 10, 0)).toThrow(
-      'batchIndices: batch size must be a positive integer, got 0',
+      'batchIndices: batch size: expected a positive integer, got 0',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { positiveInteger } from '@difftape/core';
 import type { Command } from 'commander';
 import { loadIdxDir } from '../data.js';
 import { exportImages } from '../images.js';
@@ -19,8 +20,8 @@ export const registerExportImages = (program: Command): void => {
       let limit: number | undefined;
       if (flags.limit !== undefined) {
         const n = numeric(flags.limit);
-        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
-          fail(`--limit: expected a positive integer, got ${JSON.stringify(flags.limit)}`);
+        if (typeof n !== 'number' || !positiveInteger.ok(n))
+          fail(`--limit: expected ${positiveInteger.name}, got ${JSON.stringify(flags.limit)}`);
         limit = Number(n);
       }
       if (existsSync(dir) && readdirSync(dir).length > 0 && !flags.force)

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NumberKind } from '@difftape/core';
 import type { Command } from 'commander';
 import { DEFAULT_PORT, startPadServer } from '../pad/server.js';
 import { runFiles } from '../run/files.js';
@@ -18,6 +19,12 @@ export const newestCheckpoint = (root: string): string | undefined => {
 };
 
 /** `serve`: the digit pad, the model running in the browser. */
+/** A TCP port; 0 lets the system pick one. */
+const PORT: NumberKind = {
+  name: 'an integer in 0..65535',
+  ok: (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+};
+
 export const registerServe = (program: Command): void => {
   program
     .command('serve')
@@ -37,8 +44,8 @@ export const registerServe = (program: Command): void => {
       let port = DEFAULT_PORT;
       if (flags.port !== undefined) {
         const n = numeric(flags.port);
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535)
-          fail(`--port: expected an integer in 0..65535, got ${JSON.stringify(flags.port)}`);
+        if (typeof n !== 'number' || !PORT.ok(n))
+          fail(`--port: expected ${PORT.name}, got ${JSON.stringify(flags.port)}`);
         port = n as number;
       }
       const server = await startPadServer(checkpoint!, port, flags.port !== undefined);

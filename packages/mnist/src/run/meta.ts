@@ -1,19 +1,14 @@
-import { decodeOrThrow, exactObject } from '@difftape/nn';
+import { nonNegativeInteger } from '@difftape/core';
+import { decodeOrThrow, exactObject, numberCodec } from '@difftape/nn';
 import * as t from 'io-ts';
 import { TrainConfigCodec } from './config.js';
 
-/** An integer in [0, max], unbranded: the counters are plain numbers in the training loop. */
-const intUpTo = (name: string, max: number) => {
-  const ok = (u: unknown): u is number => Number.isInteger(u) && Number(u) >= 0 && Number(u) <= max;
-  return new t.Type<number, number, unknown>(
-    name,
-    ok,
-    (u, c) => (ok(u) ? t.success(u) : t.failure(u, c)),
-    (a) => a,
-  );
-};
-const Count = intUpTo('a non-negative integer', Number.MAX_SAFE_INTEGER);
-const Uint32 = intUpTo('an unsigned 32-bit integer', 2 ** 32 - 1);
+// Unbranded: the counters are plain numbers in the training loop.
+const Count = numberCodec(nonNegativeInteger);
+const Uint32 = numberCodec({
+  name: 'an unsigned 32-bit integer',
+  ok: (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1,
+});
 
 /**
  * The `meta` of a run's checkpoint: where the run stands (finished epochs, steps into the next

@@ -1,4 +1,4 @@
-import { alloc, mul, rowsOf, uniform } from '@difftape/core';
+import { alloc, checkNumber, mul, rowsOf, uniform, unitRate } from '@difftape/core';
 import type { Layer, NoParams } from '../layer.js';
 
 /**
@@ -7,8 +7,7 @@ import type { Layer, NoParams } from '../layer.js';
  */
 export const Dropout = (rate: number): Layer<NoParams> => {
   const name = `Dropout(${rate})`;
-  if (!(Number.isFinite(rate) && rate >= 0 && rate < 1))
-    throw new RangeError(`${name}: the rate must be a number in [0, 1), got ${rate}`);
+  checkNumber(`${name}: rate`, rate, unitRate);
   const kept = 1 / (1 - rate);
   return {
     name,

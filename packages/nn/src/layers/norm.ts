@@ -1,7 +1,9 @@
 import {
   add,
+  checkNumber,
   div,
   filled,
+  greaterThan,
   type Key,
   type Matrix,
   mean,
@@ -33,8 +35,7 @@ export type LayerNormParams = {
  */
 export const LayerNorm = ({ eps = 1e-5 }: LayerNormOptions = {}): Layer<LayerNormParams> => {
   const name = 'LayerNorm';
-  if (!(Number.isFinite(eps) && eps > 0))
-    throw new RangeError(`${name}: eps must be a positive number, got ${eps}`);
+  checkNumber(`${name}: eps`, eps, greaterThan(0));
   return {
     name,
     outputShape: (shape: Shape) => {

@@ -1,4 +1,18 @@
-import { add, div, filled, type Matrix, mul, sqrt, square, sub, treeMap } from '@difftape/core';
+import {
+  add,
+  atLeast,
+  between,
+  checkNumber,
+  div,
+  filled,
+  finiteNumber,
+  type Matrix,
+  mul,
+  sqrt,
+  square,
+  sub,
+  treeMap,
+} from '@difftape/core';
 import { type ParamRole, type Params, paramRole } from '../layer.js';
 import type { Regulariser } from '../regularisers.js';
 import { type GradientTransformation, zipParams } from './base.js';
@@ -8,17 +22,6 @@ const zerosLike = (params: Params): Params =>
   treeMap(params, (m: Matrix) => filled(m.rows, m.columns, 0));
 const scaled = (tree: Params, s: number): Params => treeMap(tree, (m: Matrix) => mul(m, s));
 
-const finite = (
-  what: string,
-  v: number,
-  min = Number.NEGATIVE_INFINITY,
-  max = Number.POSITIVE_INFINITY,
-): number => {
-  if (!(Number.isFinite(v) && v >= min && v <= max))
-    throw new RangeError(`${what}: expected a number in [${min}, ${max}], got ${v}`);
-  return v;
-};
-
 /** State of the transformations that count their steps. */
 export interface CountState {
   readonly count: number;
@@ -26,13 +29,13 @@ export interface CountState {
 
 /** updates ← s · updates. */
 export const scale = (s: number): GradientTransformation<Record<string, never>> => {
-  finite('scale', s);
+  checkNumber('scale', s, finiteNumber);
   return { init: () => ({}), update: (u, state) => [scaled(u, s), state] };
 };
 
 /** updates ← −lr(step) · updates: the descent step itself. */
 export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
-  if (typeof lr === 'number') finite('learning rate', lr, 0);
+  if (typeof lr === 'number') checkNumber('learning rate', lr, atLeast(0));
   return {
     init: () => ({ count: 0 }),
     update: (u, { count }) => [scaled(u, -rateAt(lr, count)), { count: count + 1 }],
@@ -49,7 +52,7 @@ export const traceMomentum = (
   beta: number,
   nesterov = false,
 ): GradientTransformation<MomentumState> => {
-  finite('momentum beta', beta, 0, 1);
+  checkNumber('momentum beta', beta, between(0, 1));
   return {
     init: (params) => ({ velocity: zerosLike(params) }),
     update: (g, { velocity }) => {
@@ -80,9 +83,9 @@ export const scaleByAdam = ({
   b2 = 0.999,
   eps = 1e-8,
 }: AdamOptions = {}): GradientTransformation<AdamState> => {
-  finite('adam b1', b1, 0, 1);
-  finite('adam b2', b2, 0, 1);
-  finite('adam eps', eps, 0);
+  checkNumber('adam b1', b1, between(0, 1));
+  checkNumber('adam b2', b2, between(0, 1));
+  checkNumber('adam eps', eps, atLeast(0));
   return {
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (g, { count, mu, nu }) => {
@@ -106,7 +109,7 @@ export const addRegulariser = (
   lambda: number,
   where: (path: string) => boolean = () => true,
 ): GradientTransformation<Record<string, never>> => {
-  finite(`addRegulariser(${reg.name}) lambda`, lambda, 0);
+  checkNumber(`addRegulariser(${reg.name}) lambda`, lambda, atLeast(0));
   return {
     init: () => ({}),
     update: (g, state, params) => {
@@ -127,7 +130,7 @@ export const addRegulariser = (
 export const clipByGlobalNorm = (
   maxNorm: number,
 ): GradientTransformation<Record<string, never>> => {
-  finite('clipByGlobalNorm', maxNorm, 0);
+  checkNumber('clipByGlobalNorm', maxNorm, atLeast(0));
   return {
     init: () => ({}),
     update: (g, state) => {
@@ -147,7 +150,7 @@ export const addDecayedWeights = (
   weightDecay: number,
   where: (path: string) => boolean = () => true,
 ): GradientTransformation<Record<string, never>> => {
-  finite('weight decay', weightDecay, 0);
+  checkNumber('weight decay', weightDecay, atLeast(0));
   return {
     init: () => ({}),
     update: (u, state, params) => [
@@ -175,9 +178,9 @@ export interface RmsState {
 }
 
 const rmsOptions = (name: string, { decay = 0.9, eps = 1e-8, initialScale = 0 }: RmsOptions) => ({
-  decay: finite(`${name} decay`, decay, 0, 1),
-  eps: finite(`${name} eps`, eps, 0),
-  initialScale: finite(`${name} initialScale`, initialScale, 0),
+  decay: checkNumber(`${name} decay`, decay, between(0, 1)),
+  eps: checkNumber(`${name} eps`, eps, atLeast(0)),
+  initialScale: checkNumber(`${name} initialScale`, initialScale, atLeast(0)),
 });
 
 const filledLike = (params: Params, v: number): Params =>
