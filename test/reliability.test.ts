@@ -1,11 +1,14 @@
 /**
- * The CLI's reliability cases end to end: a diverging run stops at its step naming op and layer,
- * a locked run folder refuses a second training, and `--resume --epochs N` extends a run to what
- * an N-epoch run gives, bit for bit, and a model trained on another image size evaluates and
- * predicts.
+ * The CLI's reliability cases end to end: a diverging run stops at its step naming op and layer
+ * (also with `--check-finite`), `--out ''` is refused before the data loads, a locked run folder
+ * refuses a second training, `--resume --epochs N` extends a run to what an N-epoch run gives, bit
+ * for bit, a model trained on another image size evaluates and predicts, and eval and predict
+ * refuse a checkpoint with a NaN parameter.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { treeFlatten, treeUnflatten } from '@difftape/core';
+import { loadCheckpoint, saveCheckpoint } from '@difftape/nn/node';
 import { afterAll, describe, expect, test } from 'vitest';
 import { encodeDigitPng } from '../packages/mnist/src/digit-png.js';
 import { tinyIdxFiles, writeIdxDir } from './helpers/bad-data.js';
@@ -34,6 +37,31 @@ describe('reliability', () => {
         timeoutMs: TIMEOUT,
       });
       expect(e.code, describeResult(['eval'], e)).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    '--check-finite checks every op of every step: the diverging run stops naming op and layer',
+    async () => {
+      const args = ['train', ...SMALL, '--epochs', '2', '--lr', '1e300', '--check-finite'];
+      const r = await runCli([...args, '--out', dir('nan-checked')], { timeoutMs: TIMEOUT });
+      expect(r.code, describeResult(args, r)).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        /^error: step \d+ \(epoch 1\): '\w+' in layer \d \([A-Za-z]+\(\d+\)\) produced (NaN|-?Infinity)( in the backward pass)?; the last good checkpoint is kept in .*checkpoint\.safetensors$/,
+      );
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "--out '' is refused before the data is read (a missing --data folder is not reached)",
+    async () => {
+      const args = ['train', '--out', '', '--data', '/nonexistent-difftape-data'];
+      const r = await runCli(args, { timeoutMs: TIMEOUT });
+      expect(r.code, describeResult(args, r)).toBe(2);
+      expect(r.stderr.trim()).toBe('error: --out: expected a folder name, got an empty string');
     },
     TIMEOUT,
   );
@@ -130,6 +158,39 @@ describe('reliability', () => {
       expect(wrong.stderr.trim()).toBe(
         `error: ${big}: expected a 14x14 image (width x height), found 28x28`,
       );
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'eval and predict refuse a checkpoint holding a NaN parameter, naming the tensor and index',
+    async () => {
+      const train = ['train', ...SMALL, '--epochs', '1', '--out', dir('finite')];
+      const t = await runCli(train, { timeoutMs: TIMEOUT });
+      expect(t.code, describeResult(train, t)).toBe(0);
+      // The run's checkpoint with one weight made NaN, saved (and hashed) as a valid file.
+      const good = loadCheckpoint(join(dir('finite'), 'checkpoint.safetensors'));
+      const { leaves } = treeFlatten(good.params);
+      const W = leaves[0]!.clone();
+      W.set(0, 1, Number.NaN);
+      const bad = join(dir('finite'), 'nan.safetensors');
+      saveCheckpoint(bad, { ...good, params: treeUnflatten(good.params, [W, ...leaves.slice(1)]) });
+      const png = join(dir('finite'), 'digit.png');
+      writeFileSync(png, encodeDigitPng(new Uint8Array(784).fill(200)));
+      for (const args of [
+        ['eval', '--params', bad],
+        ['predict', '--params', bad, png, '--json'],
+      ]) {
+        const r = await runCli(args, { timeoutMs: TIMEOUT });
+        // 2: a user error in --params, named as such
+        expect(r.code, describeResult(args, r)).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(
+          /^error: --params: checkpoint: .*nan\.safetensors: parameter params\.0\.W \(tensor "params\/0\.W"\)/,
+        );
+        expect(r.stderr).toContain('holds NaN at index 1 (row 0, column 1)');
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+      }
     },
     TIMEOUT,
   );
