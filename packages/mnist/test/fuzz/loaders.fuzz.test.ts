@@ -1,9 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
+import { DataError } from '../../src/data-error.js';
 import { decodeDigitPng, encodeDigitPng } from '../../src/digit-png.js';
 import { encodeIdx, parseIdx, parseIdxGz } from '../../src/idx.js';
-import { parseLabelFile } from '../../src/images.js';
+import { LAYOUT, loadImageDir, parseLabelFile } from '../../src/images.js';
 import { chunk, ihdr, pngOf } from '../png-helpers.js';
 import { attempt, mutated, RUNS, TIMEOUT } from './fuzz-helpers.js';
 
@@ -228,6 +232,87 @@ describe('fuzzing label files', () => {
         expect(firstBad).toBe(-1);
         expect(Array.from(r.ok)).toEqual(kept.map((l) => Number(l.trim())));
       } else expect(r.error.startsWith(`fuzz:${firstBad + 1}: expected a label 0..9`)).toBe(true);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('fuzzing the image folder', () => {
+  // One entry of train_data/: a valid PNG of one gray level, a file of junk named .png, a folder
+  // named .png (not an image), a dangling link named .png, or another file (ignored).
+  const entry = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('png' as const), gray: fc.nat(255) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('junk' as const),
+        bytes: fc.uint8Array({ maxLength: 48 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constantFrom({ kind: 'dir' as const }, { kind: 'link' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'other' as const }) },
+  );
+  const layout = fc.record({
+    entries: fc.array(fc.record({ entry, pad: fc.boolean() }), { maxLength: 6 }),
+    // Labels one short, as many as the images, or one too many.
+    extra: fc.integer({ min: -1, max: 1 }),
+  });
+
+  test.prop([layout], { numRuns: RUNS })(
+    'a folder loads exactly its PNGs in natural order with their labels, or a DataError names it',
+    async ({ entries, extra }) => {
+      const root = mkdtempSync(join(tmpdir(), 'difftape-fuzz-images-'));
+      try {
+        const train = join(root, LAYOUT.train.images);
+        const test = join(root, LAYOUT.test.images);
+        mkdirSync(train, { recursive: true });
+        mkdirSync(test, { recursive: true });
+        mkdirSync(join(root, 'labels'));
+        // Shuffled creation order; names sort by number whether or not they are zero-padded.
+        const counted: { gray: number | undefined; label: number }[] = [];
+        entries.forEach(({ entry: e, pad }, i) => {
+          const name = `${pad ? String(i).padStart(3, '0') : i}.png`;
+          const path = join(train, name);
+          if (e.kind === 'png')
+            writeFileSync(path, encodeDigitPng(new Uint8Array(784).fill(e.gray)));
+          else if (e.kind === 'junk') writeFileSync(path, e.bytes);
+          else if (e.kind === 'dir') mkdirSync(path);
+          else if (e.kind === 'link') symlinkSync(join(root, 'missing.png'), path);
+          else writeFileSync(join(train, `${i}.txt`), 'not an image');
+          if (e.kind === 'png' || e.kind === 'junk' || e.kind === 'link')
+            counted.push({ gray: e.kind === 'png' ? e.gray : undefined, label: i % 10 });
+        });
+        const labels = counted.map((c) => c.label);
+        if (extra < 0) labels.pop();
+        if (extra > 0) labels.push(3);
+        writeFileSync(join(root, LAYOUT.train.labels), labels.map((l) => `${l}\n`).join(''));
+        writeFileSync(join(test, '0.png'), encodeDigitPng(new Uint8Array(784).fill(7)));
+        writeFileSync(join(root, LAYOUT.test.labels), '7\n');
+
+        let splits: Awaited<ReturnType<typeof loadImageDir>>;
+        try {
+          splits = await loadImageDir(root);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DataError);
+          expect((err as Error).message).toContain(root);
+          // Refused only for a reason: a count mismatch, or a counted entry that is no PNG.
+          expect(
+            labels.length !== counted.length || counted.some((c) => c.gray === undefined),
+          ).toBe(true);
+          return;
+        }
+        expect(labels.length).toBe(counted.length);
+        expect(counted.every((c) => c.gray !== undefined)).toBe(true);
+        expect(Array.from(splits.train.labels)).toEqual(labels);
+        const expected = new Uint8Array(counted.length * 784);
+        counted.forEach((c, k) => {
+          expected.fill(c.gray!, k * 784, (k + 1) * 784);
+        });
+        expect(Buffer.from(splits.train.images).equals(Buffer.from(expected))).toBe(true);
+        expect(Array.from(splits.test.labels)).toEqual([7]);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     },
     TIMEOUT,
   );
