@@ -246,22 +246,13 @@ export const matmulNT = selected.matmulNT;
 /** x · W + b for x: m×k, W: k×n and a 1×n bias b, as a fresh m×n matrix. */
 export const dense = selected.dense;
 
-/** Σᵢ |w[i][j]| for each column j (summing over rows, in row order), in JS: four columns per pass. */
+/** Σᵢ |w[i][j]| for each column j, summing over rows in row order: the JS reference and fallback. */
 export const jsAbsColumnSums = (w: Matrix): Float64Array => {
   const ws = storageOf(w);
   const n = w.columns;
-  const n4 = n - (n % 4);
   const sums = new Float64Array(n);
-  for (let i = 0; i < ws.length; i += n) {
-    let j = 0;
-    for (; j < n4; j += 4) {
-      sums[j]! += Math.abs(ws[i + j]!);
-      sums[j + 1]! += Math.abs(ws[i + j + 1]!);
-      sums[j + 2]! += Math.abs(ws[i + j + 2]!);
-      sums[j + 3]! += Math.abs(ws[i + j + 3]!);
-    }
-    for (; j < n; j++) sums[j]! += Math.abs(ws[i + j]!);
-  }
+  for (let i = 0; i < ws.length; i += n)
+    for (let j = 0; j < n; j++) sums[j]! += Math.abs(ws[i + j]!);
   return sums;
 };
 

@@ -28,7 +28,9 @@ interface GemmExports {
     mask: number,
     idx: number,
     coef: number,
+    bias: number,
   ) => void;
+  readonly transpose: (src: number, rows: number, cols: number, dst: number) => void;
   readonly absColumnSums: (b: number, k: number, n: number, sums: number) => void;
 }
 
@@ -57,8 +59,7 @@ const isMemory = (x: unknown): x is Memory =>
 
 const isGemmExports = (x: object): x is GemmExports =>
   isMemory(Reflect.get(x, 'memory')) &&
-  typeof Reflect.get(x, 'gemm') === 'function' &&
-  typeof Reflect.get(x, 'absColumnSums') === 'function';
+  ['gemm', 'transpose', 'absColumnSums'].every((f) => typeof Reflect.get(x, f) === 'function');
 
 const decodeBase64 = (text: string): Uint8Array => {
   const binary = atob(text);
@@ -108,36 +109,32 @@ export const wasmProduct = (
   bTransposed: boolean,
   bias?: Float64Array,
 ): Matrix => {
-  const module = wasm;
-  if (module === undefined) throw new Error('wasmProduct: WebAssembly SIMD is not available');
+  if (wasm === undefined) throw new Error('wasmProduct: WebAssembly SIMD is not available');
   const mask = 0;
   const idx = align(k);
   const coef = idx + align(4 * k);
   const aAt = coef + align(8 * k);
   const bAt = aAt + align(8 * a.length);
-  const out = bAt + 8 * k * n;
-  const heap = heapOf(module, out + 8 * m * n);
+  const out = bAt + align(8 * k * n);
+  // past out: the bias row, or Bᵀ as given before it is transposed into place
+  const extra = out + align(8 * m * n);
+  const heap = heapOf(wasm, extra + 8 * (bTransposed ? k * n : (bias?.length ?? 0)));
   heap.set(a, aAt / 8);
   if (bTransposed) {
-    const at = bAt / 8;
-    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) heap[at + p * n + j] = b[j * k + p]!;
+    heap.set(b, extra / 8);
+    wasm.transpose(extra, n, k, bAt);
   } else heap.set(b, bAt / 8);
-  module.gemm(m, k, n, aAt, 8 * ars, 8 * acs, bAt, out, mask, idx, coef);
-  const at = out / 8;
-  if (bias === undefined) return wrapFlat(m, n, heap.slice(at, at + m * n));
-  const result = new Float64Array(m * n);
-  for (let i = 0; i < m * n; i += n)
-    for (let j = 0; j < n; j++) result[i + j] = heap[at + i + j]! + bias[j]!;
-  return wrapFlat(m, n, result);
+  if (bias !== undefined) heap.set(bias, extra / 8);
+  wasm.gemm(m, k, n, aAt, 8 * ars, 8 * acs, bAt, out, mask, idx, coef, bias ? extra : 0);
+  return wrapFlat(m, n, heap.slice(out / 8, out / 8 + m * n));
 };
 
 /** Σᵢ |w[i·n + j]| for each column j of the k × n row-major `w`, row by row: one f64x2 per 2 columns. */
 export const wasmAbsColumnSums = (w: Float64Array, k: number, n: number): Float64Array => {
-  const module = wasm;
-  if (module === undefined) throw new Error('wasmAbsColumnSums: WebAssembly SIMD is not available');
+  if (wasm === undefined) throw new Error('wasmAbsColumnSums: WebAssembly SIMD is not available');
   const sums = align(8 * w.length);
-  const heap = heapOf(module, sums + 8 * n);
+  const heap = heapOf(wasm, sums + 8 * n);
   heap.set(w, 0);
-  module.absColumnSums(0, k, n, sums);
+  wasm.absColumnSums(0, k, n, sums);
   return heap.slice(sums / 8, sums / 8 + n);
 };

@@ -5,8 +5,8 @@
 ;; one routine serves X = A and X = Aᵀ) and B is k rows of n f64 at b. Per row i of X the nonzero
 ;; coefficients (and the zeros whose row of B is not all finite, since 0 · Inf is NaN) are
 ;; compressed into idx (byte offsets of rows of B) and coef; then out row i += Σ coef_q · B row,
-;; four terms at a time: out += ((s0·b0 + s1·b1) + s2·b2) + s3·b3, then one term at a time.
-;; mask (k bytes), idx (k i32) and coef (k f64) are scratch space the caller reserves.
+;; four terms at a time: out += ((s0·b0 + s1·b1) + s2·b2) + s3·b3, then one term at a time, then
+;; the bias row if there is one. mask (k bytes), idx (k i32) and coef (k f64) are scratch space the caller reserves.
 (module
   (memory (export "memory") 1)
 
@@ -73,9 +73,28 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $rows))))
 
+  ;; dst (cols x rows f64) = the transpose of src (rows x cols f64), both row-major
+  (func (export "transpose") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
+    (local $r i32) (local $to i32) (local $end i32)
+    (block $done
+      (loop $byRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $end (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 3))))
+        (block $rowDone
+          (loop $byCol
+            (br_if $rowDone (i32.ge_u (local.get $src) (local.get $end)))
+            (f64.store (local.get $to) (f64.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 8)))
+            (local.set $to (i32.add (local.get $to) (i32.shl (local.get $rows) (i32.const 3))))
+            (br $byCol)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $byRow))))
+
   (func (export "gemm")
     (param $m i32) (param $k i32) (param $n i32) (param $a i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $out i32) (param $mask i32) (param $idx i32) (param $coef i32)
+    (param $bias i32)
     (local $i i32) (local $p i32) (local $x i32) (local $s f64) (local $count i32)
     (local $o i32) (local $q i32) (local $count4 i32) (local $j i32)
     (local $rowBytes i32) (local $end4 i32) (local $end2 i32)
@@ -201,6 +220,23 @@
                     (f64.mul (local.get $t0) (f64.load (i32.add (local.get $b0) (local.get $j))))))))
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
             (br $singles)))
+        ;; then the bias row (n f64 at $bias, none when 0) added to out row i: x·W + b, as in JS
+        (if (local.get $bias)
+          (then
+            (local.set $j (i32.const 0))
+            (block $biasDone
+              (loop $biasPairs
+                (br_if $biasDone (i32.ge_u (local.get $j) (local.get $end2)))
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  (f64x2.add (v128.load (i32.add (local.get $o) (local.get $j)))
+                    (v128.load (i32.add (local.get $bias) (local.get $j)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $biasPairs)))
+            (if (i32.lt_u (local.get $j) (local.get $rowBytes))
+              (then
+                (f64.store (i32.add (local.get $o) (local.get $j))
+                  (f64.add (f64.load (i32.add (local.get $o) (local.get $j)))
+                    (f64.load (i32.add (local.get $bias) (local.get $j)))))))))
         (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
