@@ -1,4 +1,4 @@
-import { alloc, filled, rowsOf, shapeString } from '../matrix.js';
+import { alloc, filled, rowsOf, shapeString, toFlat, wrapFlat } from '../matrix.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 
@@ -18,16 +18,8 @@ export const reshape: Op<[Tensor, number, number]> = defineOp<[Tensor, number, n
       throw new RangeError(
         `reshape: cannot reshape ${shapeString(x)} to ${shapeString([rows, cols])}`,
       );
-    const [m, out] = alloc(rows, cols);
-    const xs = rowsOf(x);
-    let [i, j] = [0, 0];
-    for (const src of xs) {
-      for (let s = 0; s < src.length; s++) {
-        out[i]![j] = src[s]!;
-        if (++j === cols) [i, j] = [i + 1, 0];
-      }
-    }
-    return m;
+    // row-major order is the flat storage's order: a copy of it, read with the new shape
+    return wrapFlat(rows, cols, toFlat(x));
   },
   // a permutation of the entries: the cotangent is permuted back
   vjp: [(g, _out, x) => reshape(g, x.rows, x.columns), null, null],
