@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { type Matrix, treeFlatten } from '@difftape/core';
 import { storageOf } from '@difftape/core/kernels';
 import type { Layer, ModelSpec, Params, Shape } from '@difftape/nn';
-import type { Dataset } from './data.js';
+import type { Dataset, Splits } from './data.js';
 import {
   type ChunkResults,
   chunkCount,
@@ -72,17 +72,43 @@ export const evalWorkerCount = (
   return n;
 };
 
-/** Bytes in shared memory: the same view when they are already, else a copy made once per buffer. */
-const sharedCopies = new WeakMap<ArrayBufferLike, SharedArrayBuffer>();
+/** A copy of `bytes` in shared memory, or `bytes` itself when it is there already. */
 const shared = (bytes: Uint8Array): Uint8Array => {
   if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
-  let sab = sharedCopies.get(bytes.buffer);
-  if (sab === undefined) {
-    sab = new SharedArrayBuffer(bytes.buffer.byteLength);
-    new Uint8Array(sab).set(new Uint8Array(bytes.buffer));
-    sharedCopies.set(bytes.buffer, sab);
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
+};
+
+/**
+ * `data` as the CLI evaluates it: in shared memory when `evalWorkerCount` starts a pool for it
+ * (so the caller, keeping only the result, holds the pixels once), else as it is.
+ */
+export const forEvalWorkers = (data: Splits): Splits =>
+  evalWorkerCount(data.train.count + data.test.count) > 0 ? sharedSplits(data) : data;
+
+/** Shared copies of datasets already given to a pool: each is copied once per run. */
+const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();
+const sharedOnce = (bytes: Uint8Array): Uint8Array => {
+  let copy = sharedCopies.get(bytes);
+  if (copy === undefined) {
+    copy = shared(bytes);
+    sharedCopies.set(bytes, copy);
   }
-  return new Uint8Array(sab, bytes.byteOffset, bytes.length);
+  return copy;
+};
+
+/**
+ * The splits with their bytes in shared memory, which workers read without a copy: a caller that
+ * keeps only these (not the originals) holds the pixels once, not twice.
+ */
+export const sharedSplits = (data: Splits): Splits => {
+  const of = (ds: Dataset): Dataset => ({
+    ...ds,
+    images: shared(ds.images),
+    labels: shared(ds.labels),
+  });
+  return { train: of(data.train), test: of(data.test) };
 };
 
 const sharedResults = (count: number): ChunkResults => ({
@@ -165,7 +191,7 @@ export const evalPool = (model: WorkerModel, workers: number): Evaluator => {
     const sync = new Int32Array(new SharedArrayBuffer(8));
     const job: EvalJob = {
       id: nextId++,
-      ds: { ...ds, images: shared(ds.images), labels: shared(ds.labels) },
+      ds: { ...ds, images: sharedOnce(ds.images), labels: sharedOnce(ds.labels) },
       leaves,
       results,
       sync,

@@ -19,7 +19,13 @@ import {
   loadIdxDir,
   subset,
 } from '../src/data.js';
-import { type Evaluator, evalPool, evalWorkerCount, MIN_POOL_ROWS } from '../src/eval-pool.js';
+import {
+  type Evaluator,
+  evalPool,
+  evalWorkerCount,
+  MIN_POOL_ROWS,
+  sharedSplits,
+} from '../src/eval-pool.js';
 import { CHUNK, type Evaluation, evaluate } from '../src/evaluate.js';
 
 /** The evaluation as it was written before chunk evaluators: gather, the core ops, per chunk. */
@@ -149,6 +155,14 @@ describe('evalPool', () => {
     const [a, b] = await Promise.all([p.evaluate(params, test), p.evaluate(other, test)]);
     expectSameBits(a, evaluate(model, params, test));
     expectSameBits(b, evaluate(model, other, test));
+  });
+
+  it('reads splits already in shared memory (sharedSplits) in place, with the same bits', async () => {
+    const { model, params } = setup(MLP, 8);
+    const data = sharedSplits({ train, test });
+    expect(data.test.images.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Buffer.from(data.test.images).equals(Buffer.from(test.images))).toBe(true);
+    expectSameBits(await pool(MLP, 2).evaluate(params, data.test), evaluate(model, params, test));
   });
 
   it('rebuilds a CNN from its spec in the workers', async () => {

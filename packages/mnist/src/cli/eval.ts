@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evalPool, evalWorkerCount, localEvaluator } from '../eval-pool.js';
+import { evalPool, evalWorkerCount, forEvalWorkers, localEvaluator } from '../eval-pool.js';
 import { splitMetrics } from '../evaluate.js';
 import { epochLine } from '../progress.js';
 import { reportConfig } from '../run/config.js';
@@ -31,10 +31,12 @@ export const registerEval = (program: Command): void => {
       given !== undefined
         ? flag
         : `${flag} (not given; the checkpoint was trained with this size, pass ${flag} to choose)`;
-    const data = withSizes(await loadData(flags), sizes.trainSize, sizes.testSize, {
-      train: stored('--train-size', flags.trainSize),
-      test: stored('--test-size', flags.testSize),
-    });
+    const data = forEvalWorkers(
+      withSizes(await loadData(flags), sizes.trainSize, sizes.testSize, {
+        train: stored('--train-size', flags.trainSize),
+        test: stored('--test-size', flags.testSize),
+      }),
+    );
     const workers = evalWorkerCount(data.train.count + data.test.count);
     const evaluator =
       workers > 0 ? evalPool({ spec, input: shape }, workers) : localEvaluator(model);

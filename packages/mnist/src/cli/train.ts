@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@difftape/nn/node';
 import type { Command } from 'commander';
 import { DivergedError } from '../diverged.js';
-import { evalWorkerCount } from '../eval-pool.js';
+import { evalWorkerCount, forEvalWorkers } from '../eval-pool.js';
 import { fsReason } from '../fs-error.js';
 import { makeDir } from '../make-dir.js';
 import { progressHooks } from '../progress.js';
@@ -161,11 +161,13 @@ export const registerTrain = (program: Command): void => {
     // Checked before anything is printed or written, so the message names the flag.
     const resuming = typeof flags.resume === 'string';
     const stored = (flag: string) => `--resume ${runDir} (its config's ${flag.slice(2)})`;
-    const data = withSizes(
-      await loadData(flags),
-      config.trainSize,
-      config.testSize,
-      resuming ? { train: stored('--train-size'), test: stored('--test-size') } : undefined,
+    const data = forEvalWorkers(
+      withSizes(
+        await loadData(flags),
+        config.trainSize,
+        config.testSize,
+        resuming ? { train: stored('--train-size'), test: stored('--test-size') } : undefined,
+      ),
     );
     const problems = trainProblems(config, data);
     if (problems.length > 0)
