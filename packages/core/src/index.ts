@@ -35,18 +35,6 @@ export {
   type GradCheckWorst,
 } from './gradcheck.js';
 export { alloc, filled, fromFlat, Matrix, rowsOf, shapeString, toFlat } from './matrix.js';
-export {
-  atLeast,
-  between,
-  checkNumber,
-  finiteNumber,
-  greaterThan,
-  type NumberKind,
-  nonNegativeInteger,
-  positiveInteger,
-  probability,
-  unitRate,
-} from './numbers.js';
 export { defineOp, type Op, type OpSpec, type RawOf, type Vjp } from './op.js';
 export { add, div, mul, neg, sub } from './primitives/arithmetic.js';
 export {

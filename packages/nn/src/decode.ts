@@ -1,3 +1,6 @@
+import { showValue } from '@difftape/core';
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import {
   atLeast,
   greaterThan,
@@ -5,11 +8,8 @@ import {
   nonNegativeInteger,
   positiveInteger,
   probability,
-  showValue,
   unitRate,
-} from '@difftape/core';
-import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
-import * as t from 'io-ts';
+} from './numbers.js';
 
 /**
  * Readable io-ts errors, shared by model specs, checkpoint manifests, configs and CLI flags.

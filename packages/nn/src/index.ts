@@ -70,6 +70,18 @@ export {
 } from './metrics.js';
 export { layerFromSpec, type ModelOptions, modelFromSpec } from './model.js';
 export {
+  atLeast,
+  between,
+  checkNumber,
+  finiteNumber,
+  greaterThan,
+  type NumberKind,
+  nonNegativeInteger,
+  positiveInteger,
+  probability,
+  unitRate,
+} from './numbers.js';
+export {
   type AdamWOptions,
   adam,
   adamw,

@@ -1,12 +1,5 @@
-import {
-  atLeast,
-  checkNumber,
-  filled,
-  type Key,
-  type Matrix,
-  normal,
-  uniform,
-} from '@difftape/core';
+import { filled, type Key, type Matrix, normal, uniform } from '@difftape/core';
+import { atLeast, checkNumber } from './numbers.js';
 
 /** Makes a rows × cols weight matrix (rows = fan-in, cols = fan-out) from a PRNG key. */
 export type Initialiser = (key: Key, rows: number, cols: number) => Matrix;

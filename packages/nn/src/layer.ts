@@ -1,13 +1,5 @@
-import {
-  checkNumber,
-  type Key,
-  key,
-  type Matrix,
-  positiveInteger,
-  type Tensor,
-  type Traceable,
-  type Tree,
-} from '@difftape/core';
+import { type Key, key, type Matrix, type Tensor, type Traceable, type Tree } from '@difftape/core';
+import { checkNumber, positiveInteger } from './numbers.js';
 import type { Shape } from './shape.js';
 
 /** Parameters at rest: a tree of matrices. Inside `grad` the same tree holds traced values. */

@@ -1,16 +1,14 @@
 import {
-  checkNumber,
   foldIn,
   type Key,
   type Matrix,
-  nonNegativeInteger,
   permutation,
-  positiveInteger,
   type Tensor,
   type Tree,
   valueAndGrad,
 } from '@difftape/core';
 import type { AnyLayer, ApplyContext, Layer, Params } from './layer.js';
+import { checkNumber, nonNegativeInteger, positiveInteger } from './numbers.js';
 import type { GradientTransformation } from './optim/base.js';
 import { applyUpdates } from './optim/base.js';
 

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { positiveInteger } from '@difftape/core';
+import { positiveInteger } from '@difftape/nn';
 import type { Command } from 'commander';
 import { loadIdxDir } from '../data.js';
 import { exportImages } from '../images.js';

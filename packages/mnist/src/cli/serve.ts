@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NumberKind } from '@difftape/core';
+import type { NumberKind } from '@difftape/nn';
 import type { Command } from 'commander';
 import { DEFAULT_PORT, startPadServer } from '../pad/server.js';
 import { runFiles } from '../run/files.js';

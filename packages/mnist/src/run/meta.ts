@@ -1,5 +1,4 @@
-import { nonNegativeInteger } from '@difftape/core';
-import { decodeOrThrow, exactObject, numberCodec } from '@difftape/nn';
+import { decodeOrThrow, exactObject, nonNegativeInteger, numberCodec } from '@difftape/nn';
 import * as t from 'io-ts';
 import { TrainConfigCodec } from './config.js';
 

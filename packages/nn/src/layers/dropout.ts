@@ -1,5 +1,6 @@
-import { alloc, checkNumber, mul, rowsOf, uniform, unitRate } from '@difftape/core';
+import { alloc, mul, rowsOf, uniform } from '@difftape/core';
 import type { Layer, NoParams } from '../layer.js';
+import { checkNumber, unitRate } from '../numbers.js';
 
 /**
  * Inverted dropout: in training each entry is zeroed with probability `rate` and the rest scaled

@@ -1,9 +1,7 @@
 import {
   add,
-  checkNumber,
   div,
   filled,
-  greaterThan,
   type Key,
   type Matrix,
   mean,
@@ -15,6 +13,7 @@ import {
   type Traceable,
 } from '@difftape/core';
 import type { Layer } from '../layer.js';
+import { checkNumber, greaterThan } from '../numbers.js';
 import { checkSamples, checkShape, type Shape, sizeOf } from '../shape.js';
 
 /** Options of `LayerNorm`. */

@@ -1,4 +1,4 @@
-import { atLeast, checkNumber } from '@difftape/core';
+import { atLeast, checkNumber } from '../numbers.js';
 
 /** A learning rate as a function of the step count (0 for the first update). */
 export type Schedule = (step: number) => number;

@@ -1,19 +1,6 @@
-import {
-  add,
-  atLeast,
-  between,
-  checkNumber,
-  div,
-  filled,
-  finiteNumber,
-  type Matrix,
-  mul,
-  sqrt,
-  square,
-  sub,
-  treeMap,
-} from '@difftape/core';
+import { add, div, filled, type Matrix, mul, sqrt, square, sub, treeMap } from '@difftape/core';
 import { type ParamRole, type Params, paramRole } from '../layer.js';
+import { atLeast, between, checkNumber, finiteNumber } from '../numbers.js';
 import type { Regulariser } from '../regularisers.js';
 import { type GradientTransformation, zipParams } from './base.js';
 import { type LearningRate, rateAt } from './schedule.js';

@@ -9,7 +9,7 @@ import {
   positiveInteger,
   probability,
   unitRate,
-} from './imports.js';
+} from '../src/numbers.js';
 
 describe('number kinds', () => {
   it('hold exactly their numbers', () => {

@@ -1,8 +1,8 @@
-import { showValue } from './describe.js';
+import { showValue } from '@difftape/core';
 
 /**
  * One home for number checks: a kind of number is its name in messages and its test. Runtime
- * checks (`checkNumber`) and nn's io-ts codecs (`brandedNumber`) take the same kinds, so a flag,
+ * checks (`checkNumber`) and the io-ts codecs of `decode.ts` take the same kinds, so a flag,
  * a spec field and a constructor argument are refused in the same words.
  */
 
