@@ -8,7 +8,9 @@ import { showValue } from '@difftape/core';
 
 /** A kind of number: `a positive integer`, and which numbers are of it. */
 export interface NumberKind {
+  /** How messages name the kind: `expected a positive integer, got 0`. */
   readonly name: string;
+  /** Whether `n` is of this kind. */
   readonly ok: (n: number) => boolean;
 }
 
