@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Matrix, treeFlatten } from '@difftape/core';
 import { storageOf } from '@difftape/core/kernels';
@@ -52,20 +51,15 @@ export const localEvaluator = (model: Layer): Evaluator => ({
   close: async () => {},
 });
 
-/** The fewest rows (both splits) for which the CLI starts a pool unasked: below, starting it costs more. */
-export const MIN_POOL_ROWS = 10_000;
-
 /**
- * How many evaluation threads the CLI uses for `rows` rows per evaluation: `DIFFTAPE_EVAL_WORKERS`
- * when set (0 evaluates on the main thread), else 2 where there are at least 2 cores and
- * `MIN_POOL_ROWS` rows, else 0.
+ * How many evaluation threads the CLI uses: `DIFFTAPE_EVAL_WORKERS`, 0 (the main thread) when
+ * unset. Opt-in, because two workers add about 150–200 MB of peak RSS (each loads the library and
+ * its own heap), which takes the default run past its 400 MB budget, for about 0.8 s per epoch.
  */
 export const evalWorkerCount = (
-  rows: number,
   env: string | undefined = process.env.DIFFTAPE_EVAL_WORKERS,
 ): number => {
-  if (env === undefined || env === '')
-    return availableParallelism() >= 2 && rows >= MIN_POOL_ROWS ? 2 : 0;
+  if (env === undefined || env === '') return 0;
   const n = Number(env);
   if (!Number.isInteger(n) || n < 0 || n > 64)
     throw new RangeError(`DIFFTAPE_EVAL_WORKERS must be an integer in 0..64, got '${env}'`);
@@ -85,7 +79,7 @@ const shared = (bytes: Uint8Array): Uint8Array => {
  * (so the caller, keeping only the result, holds the pixels once), else as it is.
  */
 export const forEvalWorkers = (data: Splits): Splits =>
-  evalWorkerCount(data.train.count + data.test.count) > 0 ? sharedSplits(data) : data;
+  evalWorkerCount() > 0 ? sharedSplits(data) : data;
 
 /** Shared copies of datasets already given to a pool: each is copied once per run. */
 const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { key, rawOf, scalar, softmax, softmaxCrossEntropy, treeMap } from '@difftape/core';
 import {
   argmaxRows,
@@ -19,13 +18,7 @@ import {
   loadIdxDir,
   subset,
 } from '../src/data.js';
-import {
-  type Evaluator,
-  evalPool,
-  evalWorkerCount,
-  MIN_POOL_ROWS,
-  sharedSplits,
-} from '../src/eval-pool.js';
+import { type Evaluator, evalPool, evalWorkerCount, sharedSplits } from '../src/eval-pool.js';
 import { CHUNK, type Evaluation, evaluate } from '../src/evaluate.js';
 
 /** The evaluation as it was written before chunk evaluators: gather, the core ops, per chunk. */
@@ -186,17 +179,16 @@ describe('evalPool', () => {
 });
 
 describe('evalWorkerCount (DIFFTAPE_EVAL_WORKERS)', () => {
-  it('unset, starts a pool only for evaluations big enough to pay for it, and only on 2+ cores', () => {
-    expect(evalWorkerCount(MIN_POOL_ROWS - 1, undefined)).toBe(0);
-    expect(evalWorkerCount(MIN_POOL_ROWS, '')).toBe(availableParallelism() >= 2 ? 2 : 0);
+  it('unset or empty, evaluates on the calling thread (workers are opt-in)', () => {
+    expect(evalWorkerCount(undefined)).toBe(0);
+    expect(evalWorkerCount('')).toBe(0);
   });
 
   it('reads a count, 0 meaning the calling thread, and refuses anything else', () => {
-    expect(evalWorkerCount(100, '0')).toBe(0);
-    expect(evalWorkerCount(100, '2')).toBe(2);
-    expect(evalWorkerCount(70_000, '0')).toBe(0);
+    expect(evalWorkerCount('0')).toBe(0);
+    expect(evalWorkerCount('2')).toBe(2);
     for (const bad of ['-1', '1.5', 'two', '65'])
-      expect(() => evalWorkerCount(70_000, bad)).toThrow(
+      expect(() => evalWorkerCount(bad)).toThrow(
         /DIFFTAPE_EVAL_WORKERS must be an integer in 0..64/,
       );
   });

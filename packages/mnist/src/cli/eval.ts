@@ -37,7 +37,7 @@ export const registerEval = (program: Command): void => {
         test: stored('--test-size', flags.testSize),
       }),
     );
-    const workers = evalWorkerCount(data.train.count + data.test.count);
+    const workers = evalWorkerCount();
     const evaluator =
       workers > 0 ? evalPool({ spec, input: shape }, workers) : localEvaluator(model);
     let record: EpochRecord;

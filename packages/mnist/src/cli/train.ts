@@ -221,7 +221,7 @@ const trainAndPrint = async (
   try {
     result = await train(config, data, runDir, { ...progress, shouldStop: () => stopping }, start, {
       checkFinite: flags.checkFinite === true,
-      evalWorkers: evalWorkerCount(data.train.count + data.test.count),
+      evalWorkers: evalWorkerCount(),
     });
   } catch (e) {
     progress.stop();
