@@ -12,4 +12,4 @@ export {
   MAX_CHECKPOINT_BYTES,
   saveCheckpoint,
 } from './checkpoint-file.js';
-export { fileKind } from './file-kind.js';
+export { type FileKindStats, fileKind } from './file-kind.js';
