@@ -8,7 +8,13 @@
  */
 import { loadavg } from 'node:os';
 import { key } from '@difftape/core';
-import { type Evaluation, type Evaluator, evalPool, evaluate, loadIdxDir } from '@difftape/mnist';
+import {
+  type Evaluation,
+  type Evaluator,
+  evalPool,
+  loadIdxDir,
+  localEvaluator,
+} from '@difftape/mnist';
 import { decodeOrThrow, ModelSpec, modelFromSpec } from '@difftape/nn';
 import { median } from './timing.js';
 
@@ -32,10 +38,7 @@ const model = modelFromSpec(spec, { input });
 const [params] = model.init(key(0), input);
 
 const contenders: { name: string; evaluator: Evaluator }[] = [
-  {
-    name: 'this thread',
-    evaluator: { evaluate: async (p, ds) => evaluate(model, p, ds), close: async () => {} },
-  },
+  { name: 'this thread', evaluator: localEvaluator(model) },
   { name: '1 worker', evaluator: evalPool({ spec, input }, 1) },
   { name: '2 workers', evaluator: evalPool({ spec, input }, 2) },
 ];
