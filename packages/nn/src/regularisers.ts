@@ -1,6 +1,7 @@
 import { abs, filled, type Matrix, scalar, shapeString, sign, square, sum } from '@difftape/core';
 import { absColumnSums, storageOf, wrapFlat } from '@difftape/core/kernels';
 import type { ParamRole } from './layer.js';
+import { own, ownedStorage } from './optim/owned.js';
 
 /**
  * A penalty on one parameter leaf, with a subgradient; applied leaf by leaf. `role` says what the
@@ -53,7 +54,10 @@ export const l1MaxColumn: Regulariser = {
   addScaled: (g, leaf, lambda, role) => l1MaxColumnAddScaled(g, leaf, lambda, role),
 };
 
-/** g + λ·∂R(leaf) for the max-column L1: a copy of g with λ·sign(W[:, j*]) added to one column. */
+/**
+ * g + λ·∂R(leaf) for the max-column L1: λ·sign(W[:, j*]) added to one column of a copy of g, or of g
+ * itself when an optimiser chain owns it (optim/owned.ts).
+ */
 function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number, role: ParamRole): Matrix {
   if (g.rows !== leaf.rows || g.columns !== leaf.columns) {
     throw new RangeError(
@@ -61,7 +65,8 @@ function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number, role: Par
     );
   }
   const n = leaf.columns;
-  const out = storageOf(g).slice();
+  const owned = ownedStorage(g);
+  const out = owned ?? storageOf(g).slice();
   const ws = storageOf(leaf);
   if (role === 'bias') {
     for (let at = 0; at < ws.length; at++) out[at]! += lambda * (Math.sign(ws[at]!) || 0);
@@ -69,5 +74,5 @@ function l1MaxColumnAddScaled(g: Matrix, leaf: Matrix, lambda: number, role: Par
     const { column } = maxAbsColumn(leaf);
     for (let at = column; at < ws.length; at += n) out[at]! += lambda * (Math.sign(ws[at]!) || 0);
   }
-  return wrapFlat(leaf.rows, n, out);
+  return owned ? g : own(wrapFlat(leaf.rows, n, out));
 }

@@ -5,12 +5,13 @@ import {
   permutation,
   type Tensor,
   type Tree,
+  treeZip,
   valueAndGrad,
 } from '@difftape/core';
 import type { AnyLayer, ApplyContext, Layer, Params } from './layer.js';
 import { checkNumber, nonNegativeInteger, positiveInteger } from './numbers.js';
 import type { GradientTransformation } from './optim/base.js';
-import { applyUpdates } from './optim/base.js';
+import { addIntoOwned, disownAll, isOwnershipAware, withOwnedScope } from './optim/owned.js';
 
 /** What a training step carries from one batch to the next: parameters `P`, optimiser state `S`. */
 export interface TrainState<P extends Params = Params, S = unknown> {
@@ -76,11 +77,17 @@ export const makeStep = <P extends Params, S, Y = ArrayLike<number>>(
       (p: Tree<Tensor>) => loss(anyModel.apply(p, batch.x, context(state.step)), batch.y),
       gradOptions,
     )(state.params);
-    const [updates, optState] = optimiser.update(grads, state.optState, state.params);
-    return [
-      { params: applyUpdates(state.params, updates), optState, step: state.step + 1 },
-      { loss: value },
-    ];
+    // The new parameters go into the updates' own storage when the optimiser made them and kept
+    // them nowhere (optim/owned.ts); a user's optimiser, which might keep them, gets fresh ones.
+    const aware = isOwnershipAware(optimiser);
+    const [params, optState] = withOwnedScope(() => {
+      if (!aware) disownAll();
+      const [updates, next] = optimiser.update(grads, state.optState, state.params);
+      if (!aware) disownAll();
+      // treeZip keeps the structure of its first tree and maps matrices to matrices: a `P` again.
+      return [treeZip(state.params, updates, addIntoOwned) as P, next] as const;
+    });
+    return [{ params, optState, step: state.step + 1 }, { loss: value }];
   };
 };
 

@@ -3,11 +3,13 @@ import { type ParamRole, type Params, paramRole } from '../layer.js';
 import { atLeast, between, checkNumber, finiteNumber } from '../numbers.js';
 import type { Regulariser } from '../regularisers.js';
 import { type GradientTransformation, zipParams } from './base.js';
+import { own, ownershipAware, scaleOwned } from './owned.js';
 import { type LearningRate, rateAt } from './schedule.js';
 
 const zerosLike = (params: Params): Params =>
   treeMap(params, (m: Matrix) => filled(m.rows, m.columns, 0));
-const scaled = (tree: Params, s: number): Params => treeMap(tree, (m: Matrix) => mul(m, s));
+const scaled = (tree: Params, s: number): Params => treeMap(tree, (m: Matrix) => scaleOwned(m, s));
+const owned = (tree: Params): Params => treeMap(tree, own);
 
 /** State of the transformations that count their steps. */
 export interface CountState {
@@ -17,16 +19,16 @@ export interface CountState {
 /** updates ← s · updates. */
 export const scale = (s: number): GradientTransformation<Record<string, never>> => {
   checkNumber('scale', s, finiteNumber);
-  return { init: () => ({}), update: (u, state) => [scaled(u, s), state] };
+  return ownershipAware({ init: () => ({}), update: (u, state) => [scaled(u, s), state] });
 };
 
 /** updates ← −lr(step) · updates: the descent step itself. */
 export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
   if (typeof lr === 'number') checkNumber('learning rate', lr, atLeast(0));
-  return {
+  return ownershipAware({
     init: () => ({ count: 0 }),
     update: (u, { count }) => [scaled(u, -rateAt(lr, count)), { count: count + 1 }],
-  };
+  });
 };
 
 /** State of `traceMomentum`: the running velocity. */
@@ -40,14 +42,15 @@ export const traceMomentum = (
   nesterov = false,
 ): GradientTransformation<MomentumState> => {
   checkNumber('momentum beta', beta, between(0, 1));
-  return {
+  return ownershipAware({
     init: (params) => ({ velocity: zerosLike(params) }),
     update: (g, { velocity }) => {
       const v = zipParams(g, velocity, (gi, vi) => add(gi, mul(vi, beta)));
-      const u = nesterov ? zipParams(g, v, (gi, vi) => add(gi, mul(vi, beta))) : v;
+      // v is kept in the state, so only Nesterov's fresh sum is owned
+      const u = nesterov ? owned(zipParams(g, v, (gi, vi) => add(gi, mul(vi, beta)))) : v;
       return [u, { velocity: v }];
     },
-  };
+  });
 };
 
 /** Options of `scaleByAdam` (Kingma & Ba's defaults). */
@@ -73,7 +76,7 @@ export const scaleByAdam = ({
   checkNumber('adam b1', b1, between(0, 1));
   checkNumber('adam b2', b2, between(0, 1));
   checkNumber('adam eps', eps, atLeast(0));
-  return {
+  return ownershipAware({
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (g, { count, mu, nu }) => {
       const t = count + 1;
@@ -81,10 +84,10 @@ export const scaleByAdam = ({
       const v = zipParams(g, nu, (gi, vi) => add(mul(vi, b2), mul(square(gi), 1 - b2)));
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
-      const u = zipParams(m, v, (mi, vi) => div(div(mi, c1), add(sqrt(div(vi, c2)), eps)));
+      const u = owned(zipParams(m, v, (mi, vi) => div(div(mi, c1), add(sqrt(div(vi, c2)), eps))));
       return [u, { count: t, mu: m, nu: v }];
     },
-  };
+  });
 };
 
 /**
@@ -97,20 +100,20 @@ export const addRegulariser = (
   where: (path: string) => boolean = () => true,
 ): GradientTransformation<Record<string, never>> => {
   checkNumber(`addRegulariser(${reg.name}) lambda`, lambda, atLeast(0));
-  return {
+  return ownershipAware({
     init: () => ({}),
     update: (g, state, params) => {
       if (lambda === 0) return [g, state];
       const addScaled =
         reg.addScaled ??
         ((gi: Matrix, p: Matrix, _: number, role: ParamRole) =>
-          add(gi, mul(reg.subgradient(p, role), lambda)));
+          own(add(gi, mul(reg.subgradient(p, role), lambda))));
       const u = zipParams(g, params, (gi, p, path) =>
         where(path) ? addScaled(gi, p, lambda, paramRole(path)) : gi,
       );
       return [u, state];
     },
-  };
+  });
 };
 
 /** Clips updates so their global L2 norm is at most `maxNorm`. */
@@ -118,7 +121,7 @@ export const clipByGlobalNorm = (
   maxNorm: number,
 ): GradientTransformation<Record<string, never>> => {
   checkNumber('clipByGlobalNorm', maxNorm, atLeast(0));
-  return {
+  return ownershipAware({
     init: () => ({}),
     update: (g, state) => {
       let sq = 0;
@@ -129,7 +132,7 @@ export const clipByGlobalNorm = (
       const norm = Math.sqrt(sq);
       return [norm > maxNorm ? scaled(g, maxNorm / norm) : g, state];
     },
-  };
+  });
 };
 
 /** updates ← updates + λ·params (decoupled weight decay); `where` picks leaves by path (default: all). */
@@ -138,15 +141,15 @@ export const addDecayedWeights = (
   where: (path: string) => boolean = () => true,
 ): GradientTransformation<Record<string, never>> => {
   checkNumber('weight decay', weightDecay, atLeast(0));
-  return {
+  return ownershipAware({
     init: () => ({}),
     update: (u, state, params) => [
       zipParams(u, params, (ui, p, path) =>
-        where(path) && weightDecay !== 0 ? add(ui, mul(p, weightDecay)) : ui,
+        where(path) && weightDecay !== 0 ? own(add(ui, mul(p, weightDecay))) : ui,
       ),
       state,
     ],
-  };
+  });
 };
 
 /** Options of `scaleByRms` and `scaleByStddev` (optax's defaults). */
@@ -179,13 +182,13 @@ const moment = (g: Params, prev: Params, decay: number, f: (m: Matrix) => Matrix
 /** ν ← d ν + (1−d) g²; updates ← g / √(ν + eps) (RMSprop's scaling, as optax writes it). */
 export const scaleByRms = (options: RmsOptions = {}): GradientTransformation<RmsState> => {
   const { decay, eps, initialScale } = rmsOptions('rmsprop', options);
-  return {
+  return ownershipAware({
     init: (params) => ({ nu: filledLike(params, initialScale) }),
     update: (g, { nu }) => {
       const v = moment(g, nu, decay, (gi) => square(gi));
-      return [zipParams(g, v, (gi, vi) => div(gi, sqrt(add(vi, eps)))), { nu: v }];
+      return [owned(zipParams(g, v, (gi, vi) => div(gi, sqrt(add(vi, eps))))), { nu: v }];
     },
-  };
+  });
 };
 
 /** State of `scaleByStddev`: moving means of the gradients and of their squares. */
@@ -197,14 +200,14 @@ export interface StddevState {
 /** μ ← d μ + (1−d) g, ν ← d ν + (1−d) g²; updates ← g / √(ν − μ² + eps) (centred RMSprop). */
 export const scaleByStddev = (options: RmsOptions = {}): GradientTransformation<StddevState> => {
   const { decay, eps, initialScale } = rmsOptions('rmsprop', options);
-  return {
+  return ownershipAware({
     init: (params) => ({ mu: zerosLike(params), nu: filledLike(params, initialScale) }),
     update: (g, { mu, nu }) => {
       const m = moment(g, mu, decay, (gi) => gi);
       const v = moment(g, nu, decay, (gi) => square(gi));
       const variance = zipParams(m, v, (mi, vi) => sub(vi, square(mi)));
-      const u = zipParams(g, variance, (gi, si) => div(gi, sqrt(add(si, eps))));
+      const u = owned(zipParams(g, variance, (gi, si) => div(gi, sqrt(add(si, eps)))));
       return [u, { mu: m, nu: v }];
     },
-  };
+  });
 };
