@@ -39,11 +39,11 @@ export const relu = (x: Matrix): Matrix => {
   return m;
 };
 
-/** 1 where x > 0, else 0: relu's mask, written out. */
-export const positive = (x: Matrix): Matrix => {
-  const src = storageOf(x);
-  const [m, dst] = allocFlat(x.rows, x.columns);
-  for (let j = 0; j < src.length; j++) dst[j] = src[j]! > 0 ? 1 : 0;
+/** g·[x > 0] entrywise, rounded as mul(g, positive(x)) (g·1, g·0): relu's backward in one pass. */
+export const mulPositive = (g: Matrix, x: Matrix): Matrix => {
+  const [gs, xs] = [storageOf(g), storageOf(x)];
+  const [m, dst] = allocFlat(g.rows, g.columns);
+  for (let j = 0; j < gs.length; j++) dst[j] = gs[j]! * +(xs[j]! > 0);
   return m;
 };
 

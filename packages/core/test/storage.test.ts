@@ -60,9 +60,29 @@ describe('flat storage', () => {
     expect(own.get(0, 0)).toBe(5);
   });
 
-  test.prop([pair])('relu and its mask are the maps they replace, bit for bit', ([a]) => {
+  test.prop([pair])('relu is the map it replaces, bit for bit', ([a]) => {
     expect(exact(k.relu(a))).toEqual(exact(k.map(a, (v) => Math.max(v, 0))));
-    expect(exact(k.positive(a))).toEqual(exact(k.map(a, (v) => (v > 0 ? 1 : 0))));
+  });
+
+  // relu's backward as one op: g·[x > 0] must round as mul(g, positive(x)) does (g·0 is −0, NaN)
+  const sameShape = fc
+    .tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }))
+    .chain(([r, c]) =>
+      fc
+        .tuple(entries(r * c), entries(r * c))
+        .map(([g, x]) => [fromFlat(r, c, g), fromFlat(r, c, x)]),
+    );
+  test.prop([sameShape])('mulPositive is mul(g, positive(x)), bit for bit', ([g, x]) => {
+    expect(exact(k.mulPositive(g!, x!))).toEqual(
+      exact(
+        k.zip(
+          'mul',
+          g!,
+          k.map(x!, (v) => (v > 0 ? 1 : 0)),
+          k.rows.mul,
+        ),
+      ),
+    );
   });
 
   test.prop([pair, pair])('kernels give the same bits on either storage', ([a, a2], [b, b2]) => {
@@ -72,7 +92,7 @@ describe('flat storage', () => {
     same((x) => k.sumCols(x));
     same((x) => k.transpose(x));
     same((x) => k.relu(x));
-    same((x) => k.positive(x));
+    same((x) => k.mulPositive(x, x));
     same((x) => k.softmaxRows(x));
     same((x) => k.zip('add', x, 2, k.rows.add));
     same((x) => k.zip('mul', x, k.sumRows(x), k.rows.mul));

@@ -1,4 +1,4 @@
-import { map, positive, relu as reluKernel } from '../kernels.js';
+import { map, mulPositive as mulPositiveKernel, relu as reluKernel } from '../kernels.js';
 import { defineOp, type Op } from '../op.js';
 import type { Tensor } from '../tape.js';
 import { div, mul, sub } from './arithmetic.js';
@@ -45,7 +45,15 @@ export const relu: Op<Unary> = defineOp<Unary>({
   name: 'relu',
   forward: reluKernel,
   // d relu(x) = [x > 0] dx
-  vjp: [(g, _out, x) => mul(g, step(x))],
+  vjp: [(g, _out, x) => mulPositive(g, x)],
+});
+
+/** g·[x > 0]: relu's backward as one op (mul(g, step(x)) in two), with the same bits. */
+const mulPositive: Op<[g: Tensor, x: Tensor]> = defineOp<[g: Tensor, x: Tensor]>({
+  name: 'mulPositive',
+  forward: mulPositiveKernel,
+  // linear in g; piecewise constant in x
+  vjp: [(h, _out, _g, x) => mulPositive(h, x), null],
 });
 
 /** |x|, with |·|′(0) = 0. */
@@ -75,7 +83,7 @@ export const sqrt: Op<Unary> = defineOp<Unary>({
 /** 1 where x > 0, else 0. Piecewise constant: its cotangent is zero. */
 export const step: Op<Unary> = defineOp<Unary>({
   name: 'step',
-  forward: positive,
+  forward: (x) => map(x, (v) => +(v > 0)),
   vjp: [null],
 });
 
