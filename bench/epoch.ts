@@ -9,9 +9,6 @@
  * Run: `npx -y pnpm@12.21.0 bench:epoch [--epochs N] [--json] [--model <spec JSON>] [--only a,b]`.
  * With --json the last stdout line is one JSON object (medianSecondsPerEpoch, evalSeconds, ...).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { foldIn, type Key, key, softmaxCrossEntropy, split } from '@difftape/core';
 import {
   bundledDataDir,
@@ -36,6 +33,7 @@ import {
 import { baselineStep, type DenseLayer } from './baseline.js';
 import { loadTf, type TfParams, tfjsWorkload, toTf } from './tfjs.js';
 import { median } from './timing.js';
+import { hasTorch, startTorch } from './torch-peer.js';
 
 const CONTENDERS = ['difftape', 'baseline', 'tfjs', 'torch'] as const;
 type ContenderKey = (typeof CONTENDERS)[number];
@@ -173,6 +171,11 @@ const main = async (): Promise<void> => {
 
   const names = Object.keys(epochs).filter(isContender);
   for (const name of names) epochs[name]!(batchesOf(0).slice(0, WARMUP_STEPS));
+  // PyTorch warms up on its own, then takes its turn after the JS contenders each epoch
+  const torchPeer =
+    options.only.includes('torch') && hasTorch()
+      ? await startTorch(bundledDataDir, options.epochs, options.spec)
+      : undefined;
   const seconds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let e = 1; e <= options.epochs; e++) {
     const batches = batchesOf(e);
@@ -180,6 +183,10 @@ const main = async (): Promise<void> => {
       const s = timeEpoch(epochs[name]!, batches);
       seconds[name]!.push(s);
       if (!options.json) console.log(`epoch ${e}: ${name} ${s.toFixed(2)} s`);
+    }
+    if (torchPeer) {
+      const s = await torchPeer.epoch();
+      if (!options.json) console.log(`epoch ${e}: torch ${s.toFixed(2)} s`);
     }
   }
   // Both splits, as mnist train's per-epoch metrics: on this thread and on 2 worker threads (the
@@ -206,25 +213,7 @@ const main = async (): Promise<void> => {
   const evalSeconds = median(evalTimes);
   const evalSecondsWorkers = median(poolTimes);
 
-  const torchScript = fileURLToPath(new URL('torch_epoch.py', import.meta.url));
-  let torch: { secondsPerEpoch: number[]; evalSeconds: number; testTop1: number } | undefined;
-  const hasTorch =
-    options.only.includes('torch') &&
-    existsSync('/usr/bin/python3') &&
-    spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
-  if (hasTorch) {
-    const run = spawnSync(
-      '/usr/bin/python3',
-      [torchScript, bundledDataDir, String(options.epochs), JSON.stringify(options.spec)],
-      // one thread: torch's own pool (set_num_threads) and the OpenBLAS / OpenMP pools under it
-      {
-        encoding: 'utf8',
-        env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
-      },
-    );
-    if (run.status !== 0) throw new Error(`bench:epoch: torch_epoch.py failed:\n${run.stderr}`);
-    torch = JSON.parse(run.stdout.trim().split('\n').pop() ?? '');
-  }
+  const torch = torchPeer && (await torchPeer.finish());
 
   const difftape = stats(seconds.difftape ?? [Number.NaN]);
   const peers = Object.fromEntries(

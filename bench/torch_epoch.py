@@ -1,6 +1,9 @@
 """PyTorch float64, 1 thread: bench/epoch.ts's workload on a JSON model spec (prints one JSON line).
 
 usage: python3 bench/torch_epoch.py <data dir> <epochs> <model spec JSON>
+In lockstep with bench/epoch.ts: after the warm-up it prints "ready", then runs one epoch (and at
+the end the evaluation) each time a line arrives on stdin, printing {"seconds": s} after each, so
+the two take turns on the machine instead of one running after the other.
 The network is built from the same spec as difftape's modelFromSpec (dense, conv2d with padding
 same/valid and stride, maxPool2d, avgPool2d, flatten, dropout, layerNorm, activations), NCHW
 images, which flatten in difftape's channel-major (c, y, x) order. Each step gathers its batch from
@@ -180,12 +183,22 @@ n = x_train.shape[0]
 batches = lambda: rng.permutation(n)[: n // BATCH * BATCH].reshape(-1, BATCH)
 for rows in batches()[:100]:
     step(rows)  # warm-up
+
+
+def turn(seconds=None):
+    """Reports the last turn's seconds (or "ready") and waits for the go of the next one."""
+    print("ready" if seconds is None else json.dumps({"seconds": seconds}), flush=True)
+    sys.stdin.readline()
+
+
+turn()
 seconds = []
 for _ in range(epochs):
     start = time.perf_counter()
     for rows in batches():
         step(rows)
     seconds.append(time.perf_counter() - start)
+    turn(seconds[-1])
 start = time.perf_counter()
 training[0] = False
 with torch.no_grad():
