@@ -1,7 +1,8 @@
 /**
  * @difftape/core/kernels: the raw float64 kernels under the ops (no tape, fresh results, inputs
- * never written), for benchmarks and for code that wants the products without tracing.
+ * never written; `rows` fills the row it is given), for benchmarks and code that wants no tracing.
  */
+export { type RowKernel, rows } from './kernels.js';
 export {
   absColumnSums,
   type Gemm,
