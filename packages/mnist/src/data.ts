@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, type Matrix } from '@difftape/core';
+import type { Matrix } from '@difftape/core';
+import { wrapFlat } from '@difftape/core/kernels';
 import { parseSha256Sums, verifySha256 } from './checksum.js';
 import { DataError } from './data-error.js';
 import { MAX_IDX_BYTES, parseIdxGz } from './idx.js';
@@ -137,6 +138,20 @@ export const loadIdxDir = (
 /** p / 255 for every byte p, so a gather is one table read per pixel and exactly p / 255. */
 const SCALE = Float64Array.from({ length: 256 }, (_, p) => p / 255);
 
+/**
+ * out[at + j] = images[from + j] / 255 for j < count: the one pixel conversion, shared by training
+ * batches and evaluation chunks, so both see the same bits.
+ */
+export const gatherPixels = (
+  images: Uint8Array,
+  from: number,
+  count: number,
+  out: Float64Array,
+  at: number,
+): void => {
+  for (let j = 0; j < count; j++) out[at + j] = SCALE[images[from + j]!]!;
+};
+
 const checkIndices = (ds: Dataset, indices: ArrayLike<number>, fn: string): void => {
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i]!;
@@ -152,14 +167,11 @@ const checkIndices = (ds: Dataset, indices: ArrayLike<number>, fn: string): void
 export const gatherBatch = (ds: Dataset, indices: ArrayLike<number>): Matrix => {
   checkIndices(ds, indices, 'gatherBatch');
   const size = ds.rows * ds.cols;
-  const [out, rows] = alloc(indices.length, size);
-  const { images } = ds;
-  for (let i = 0; i < indices.length; i++) {
-    const base = indices[i]! * size;
-    const row = rows[i]!;
-    for (let j = 0; j < size; j++) row[j] = SCALE[images[base + j]!]!;
-  }
-  return out;
+  // one flat buffer written in order: no row views to make (about a quarter of the time here)
+  const flat = new Float64Array(indices.length * size);
+  for (let i = 0; i < indices.length; i++)
+    gatherPixels(ds.images, indices[i]! * size, size, flat, i * size);
+  return wrapFlat(indices.length, size, flat);
 };
 
 /** The labels at `indices`. */

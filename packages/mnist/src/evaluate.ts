@@ -1,7 +1,7 @@
 import { logSumExp, rawOf } from '@difftape/core';
 import { storageOf, wrapFlat } from '@difftape/core/kernels';
 import { argmaxRows, type Layer, oneVsRestMetrics, type Params, top1Accuracy } from '@difftape/nn';
-import { CLASSES, type Dataset } from './data.js';
+import { CLASSES, type Dataset, gatherPixels } from './data.js';
 import type { SplitMetrics } from './run/metrics.js';
 
 /**
@@ -35,14 +35,6 @@ export const chunkResults = (ds: Dataset): ChunkResults => ({
   losses: new Float64Array(chunkCount(ds.count)),
 });
 
-/** p / 255 for every byte p: the same table as gatherBatch's, so the same pixels bit for bit. */
-const SCALE = Float64Array.from({ length: 256 }, (_, p) => p / 255);
-
-/** out[j] = images[from + j] / 255 for every j (gatherBatch's pixels, for a run of rows). */
-const gatherRows = (images: Uint8Array, from: number, out: Float64Array): void => {
-  for (let j = 0; j < out.length; j++) out[j] = SCALE[images[from + j]!]!;
-};
-
 /** One chunk's evaluation: writes chunk c of `ds`'s predictions, confidences and mean loss into `out`. */
 export type ChunkEvaluator = (params: Params, ds: Dataset, c: number, out: ChunkResults) => void;
 
@@ -61,7 +53,7 @@ export const chunkEvaluator = (model: Layer): ChunkEvaluator => {
       throw new RangeError(`evaluate: chunk ${c} is outside the ${ds.count} rows`);
     if (buffer.length < rows * size) buffer = new Float64Array(rows * size);
     const pixels = buffer.subarray(0, rows * size);
-    gatherRows(ds.images, start * size, pixels);
+    gatherPixels(ds.images, start * size, pixels.length, pixels, 0);
     const logits = rawOf(model.apply(params, wrapFlat(rows, size, pixels)));
     const xs = storageOf(logits);
     const lse = storageOf(rawOf(logSumExp(logits)));
