@@ -1,11 +1,20 @@
 /**
  * Matrix-multiply kernels of @difftape/core, wasm SIMD and JS, against ml-matrix's `mmul`, at the
- * shapes of the report's 784-100-100-10 MLP with batch 50 (and an evaluation chunk of 1000).
+ * shapes of the report's 784-100-100-10 MLP with batch 50 (and an evaluation chunk of 1000); then
+ * relu, wasm against JS, on the hidden layers' outputs.
  * Run: `npx -y pnpm@12.21.0 bench` (a table) or `npx -y pnpm@12.21.0 bench --json`.
  */
 import { pathToFileURL } from 'node:url';
 import type { Matrix } from '@difftape/core';
-import { alloc, type Gemm, jsGemm, rowsOf, wasmGemm } from '@difftape/core/kernels';
+import {
+  alloc,
+  type Gemm,
+  jsGemm,
+  jsRelu,
+  rowsOf,
+  wasmGemm,
+  wasmRelu,
+} from '@difftape/core/kernels';
 import { type CompareOptions, compareInterleaved } from './timing.js';
 
 /** A seeded uniform [0, 1) generator (mulberry32), so every run times the same inputs. */
@@ -190,16 +199,53 @@ const matmulTable = (results: readonly MatmulResult[]): string => {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
+/** One relu result: median µs per call of each kernel on a hidden layer's output (half negative). */
+interface ReluResult {
+  readonly shape: string;
+  readonly jsMicros: number;
+  /** Absent where this runtime has no wasm SIMD. */
+  readonly wasmMicros?: number;
+}
+
+/** relu's JS loop against its wasm kernel, interleaved, at the batch's and an eval chunk's size. */
+export const benchRelu = (options: CompareOptions = {}): ReluResult[] =>
+  [50, 1000].map((rows) => {
+    const x = randomMatrix(uniform(rows), rows, 100);
+    const contenders = [{ name: 'js', run: () => jsRelu(x) }];
+    if (wasmGemm) contenders.push({ name: 'wasm', run: () => wasmRelu(x) });
+    const results = compareInterleaved(contenders, options);
+    const micros = (name: string) => {
+      const ms = results.find((t) => t.name === name)?.medianMs;
+      return ms === undefined ? undefined : ms * 1000;
+    };
+    const wasmMicros = micros('wasm');
+    return {
+      shape: `${rows}x100`,
+      jsMicros: micros('js')!,
+      ...(wasmMicros !== undefined && { wasmMicros }),
+    };
+  });
+
 const main = (): void => {
   const json = process.argv.includes('--json');
   const options: CompareOptions = { warmupMs: 500, budgetMs: 4000, minRounds: 15 };
   const matmul = benchMatmul(options);
+  const relu = benchRelu(options);
   if (json) {
-    console.log(JSON.stringify({ node: process.version, matmul }, null, 2));
+    console.log(JSON.stringify({ node: process.version, matmul, relu }, null, 2));
     return;
   }
   console.log(`matmul, median ms per call (node ${process.version}); GFLOP/s = 2·m·k·n / time`);
   console.log(matmulTable(matmul));
+  console.log('\nrelu, median µs per call');
+  for (const r of relu) {
+    const wasm = r.wasmMicros;
+    const ratio =
+      wasm === undefined
+        ? ''
+        : `  wasm ${wasm.toFixed(1)}  js/wasm ${(r.jsMicros / wasm).toFixed(1)}x`;
+    console.log(`${r.shape.padEnd(9)}  js ${r.jsMicros.toFixed(1)}${ratio}`);
+  }
 };
 
 // Run only as a script, so other bench files may import benchMatmul.

@@ -19,8 +19,9 @@ describe('size budget', () => {
   // issue 12's flat storage and fused wasm kernels (the .wat source counts too); 3 400 until issue 8
   // moved checkParamShapes and the message helpers (describe.ts) here from nn (about 130). Issue 12's
   // absColumnSums, bias and transposition inside the wasm gemm (about 110) fit: 3 541 of 3 550.
-  it('all of core/src stays under 3 550 lines', () => {
+  // 3 600 since issue 12's wasm relu (about 40 lines with the path switch; 4 % off an epoch).
+  it('all of core/src stays under 3 600 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
-    expect(total).toBeLessThanOrEqual(3550);
+    expect(total).toBeLessThanOrEqual(3600);
   });
 });

@@ -3,6 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
+import { jsRelu, relu, wasmRelu } from '../src/kernels.js';
 import {
   jsAbsColumnSums,
   jsGemm,
@@ -161,4 +162,26 @@ describe.runIf(wasmAbsColumnSums !== undefined)('wasm absColumnSums', () => {
       expect(got).toBe(sums(naive));
     },
   );
+});
+
+describe.runIf(wasmGemm !== undefined)('wasm relu', () => {
+  it('keeps NaN, turns −0 and negatives (−Inf among them) into +0', () => {
+    const x = fromFlat(1, 7, [-0, 0, -1.5, 2, Number.NaN, -Infinity, Infinity]);
+    expect(exact(wasmRelu(x))).toBe('0,0,0,2,NaN,0,Infinity');
+  });
+
+  test.prop([shapes(12).chain(([m, n]) => matrix(m, n, true))], { numRuns: 200 })(
+    'is bit-identical to the JS loop, with ±0, NaN and ±Inf, and leaves its input alone',
+    (x) => {
+      const flat = contiguous(x);
+      const before = exact(flat);
+      const got = exact(wasmRelu(flat));
+      expect(exact(flat)).toBe(before);
+      expect(got).toBe(exact(jsRelu(flat)));
+    },
+  );
+
+  it('is the relu kernel on the wasm path', () => {
+    expect(relu).toBe(kernelPath === 'wasm' ? wasmRelu : jsRelu);
+  });
 });

@@ -31,6 +31,7 @@ interface GemmExports {
     bias: number,
   ) => void;
   readonly transpose: (src: number, rows: number, cols: number, dst: number) => void;
+  readonly relu: (src: number, n: number, dst: number) => void;
   readonly absColumnSums: (b: number, k: number, n: number, sums: number) => void;
 }
 
@@ -59,7 +60,9 @@ const isMemory = (x: unknown): x is Memory =>
 
 const isGemmExports = (x: object): x is GemmExports =>
   isMemory(Reflect.get(x, 'memory')) &&
-  ['gemm', 'transpose', 'absColumnSums'].every((f) => typeof Reflect.get(x, f) === 'function');
+  ['gemm', 'transpose', 'absColumnSums', 'relu'].every(
+    (f) => typeof Reflect.get(x, f) === 'function',
+  );
 
 const decodeBase64 = (text: string): Uint8Array => {
   const binary = atob(text);
@@ -137,4 +140,13 @@ export const wasmAbsColumnSums = (w: Float64Array, k: number, n: number): Float6
   heap.set(w, 0);
   wasm.absColumnSums(0, k, n, sums);
   return heap.slice(sums / 8, sums / 8 + n);
+};
+
+/** max(x, 0) for every entry of `src` (Math.max's NaN and −0 rules), as a fresh array: in place in wasm memory. */
+export const wasmRelu = (src: Float64Array): Float64Array => {
+  if (wasm === undefined) throw new Error('wasmRelu: WebAssembly SIMD is not available');
+  const heap = heapOf(wasm, 8 * src.length);
+  heap.set(src, 0);
+  wasm.relu(0, src.length, 0);
+  return heap.slice(0, src.length);
 };

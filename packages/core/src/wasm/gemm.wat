@@ -74,7 +74,24 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $rows))))
 
-  ;; dst (cols x rows f64) = the transpose of src (rows x cols f64), both row-major
+;; dst[j] = max(src[j], 0) for the n f64 at src (dst may be src): Math.max's NaN and −0 rules
+  (func (export "relu") (param $src i32) (param $n i32) (param $dst i32)
+    (local $j i32) (local $end2 i32) (local $end i32)
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end2)))
+        (v128.store (i32.add (local.get $dst) (local.get $j))
+          (f64x2.max (v128.load (i32.add (local.get $src) (local.get $j))) (v128.const f64x2 0 0)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $j) (local.get $end))
+      (then
+        (f64.store (i32.add (local.get $dst) (local.get $j))
+          (f64.max (f64.load (i32.add (local.get $src) (local.get $j))) (f64.const 0))))))
+
+    ;; dst (cols x rows f64) = the transpose of src (rows x cols f64), both row-major
   (func (export "transpose") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
     (local $r i32) (local $to i32) (local $end i32)
     (block $done
