@@ -63,7 +63,7 @@ def dense_layer(units, shape, cfg):
     fan_in = math.prod(shape)
     W = param(init(cfg.get("init", "glorotUniform"), fan_in, units, (fan_in, units)), "columns")
     b = param(init(cfg.get("bias", "zeros"), 1, units, (1, units)), "bias")
-    return (lambda h: h.flatten(1) @ W + b), [units]
+    return (lambda h: torch.addmm(b, h.flatten(1), W)), [units]
 
 
 def conv_layer(cfg, shape):
@@ -148,22 +148,17 @@ def column_sums(p, view):
     return p.abs().flatten()  # "entries": a 1 x n row, each entry its own column
 
 
-def regulariser(p, view):
-    if view == "bias":
-        return torch.sign(p)
-    sub = torch.zeros_like(p)
-    j = int(torch.argmax(column_sums(p, view)))
+def column(p, view, j):
+    """A view of the entries of p's regulariser column j (the one with the largest L1 norm)."""
     if view == "columns":
-        sub[:, j] = torch.sign(p[:, j])
-    elif view == "filters":
-        sub[j] = torch.sign(p[j])
-    else:
-        sub.view(-1)[j] = torch.sign(p.view(-1)[j])
-    return sub
+        return p[:, j]
+    if view == "filters":
+        return p[j]
+    return p.view(-1)[j:j + 1]
 
 
 def batch_x(x):
-    return torch.from_numpy(x.reshape(x.shape[0], -1).astype(np.float64) / 255)
+    return torch.from_numpy(x.reshape(x.shape[0], -1)).double().div_(255)
 
 
 def step(rows):
@@ -173,9 +168,18 @@ def step(rows):
     for p in params:
         p.grad = None
     loss.backward()
+    # p - lr·(grad + λ·subgradient), in place as a PyTorch user writes it: the subgradient is
+    # sign(p) on biases and sign of the largest-L1 column elsewhere, taken before the update
     with torch.no_grad():
         for p, view in zip(params, views):
-            p -= LR * (p.grad + LAMBDA * regulariser(p, view))
+            if view == "bias":
+                s = torch.sign(p)
+                p.add_(p.grad, alpha=-LR).add_(s, alpha=-LR * LAMBDA)
+                continue
+            col = column(p, view, int(torch.argmax(column_sums(p, view))))
+            s = torch.sign(col)
+            p.add_(p.grad, alpha=-LR)
+            col.add_(s, alpha=-LR * LAMBDA)
 
 
 rng = np.random.default_rng(0)

@@ -1,6 +1,6 @@
 import { kernelPath } from './matmul.js';
 import { allocFlat, type Matrix, shapeString, storageOf, wrapFlat } from './matrix.js';
-import { wasmRelu as wasmReluStorage } from './wasm/gemm.js';
+import { wasmLookupBytes, wasmRelu as wasmReluStorage } from './wasm/gemm.js';
 
 /**
  * Raw float64 kernels over the matrices' flat row-major storage (matrix.ts). Each returns a fresh
@@ -47,6 +47,29 @@ export const wasmRelu = (x: Matrix): Matrix =>
 
 /** relu on the kernel path in use (matmul.ts's `kernelPath`): the hottest elementwise op. */
 export const relu = kernelPath === 'wasm' ? wasmRelu : jsRelu;
+
+/**
+ * Rows of a byte array through a 256-entry table, as a `starts.length` × `width` matrix: row r is
+ * table[bytes[starts[r] + j]] for j < width (MNIST's pixels to p / 255). The JS reference.
+ */
+export const jsGatherBytes = (
+  bytes: Uint8Array,
+  starts: ArrayLike<number>,
+  width: number,
+  table: Float64Array,
+): Matrix => {
+  const [m, out] = allocFlat(starts.length, width);
+  for (let r = 0, o = 0; r < starts.length; r++)
+    for (let j = starts[r]!, end = j + width; j < end; j++, o++) out[o] = table[bytes[j]!]!;
+  return m;
+};
+
+/** The same lookups in wasm (no arithmetic, so the same bits). */
+export const wasmGatherBytes: typeof jsGatherBytes = (bytes, starts, width, table) =>
+  wrapFlat(starts.length, width, wasmLookupBytes(bytes, starts, width, table));
+
+/** gatherBytes on the kernel path in use. */
+export const gatherBytes = kernelPath === 'wasm' ? wasmGatherBytes : jsGatherBytes;
 
 /** g·[x > 0] entrywise, rounded as mul(g, positive(x)) (g·1, g·0): relu's backward in one pass. */
 export const mulPositive = (g: Matrix, x: Matrix): Matrix => {

@@ -2,7 +2,15 @@
  * @difftape/core/kernels: the raw float64 kernels under the ops (no tape, fresh results, inputs
  * never written; `rows` fills the row it is given), for benchmarks and code that wants no tracing.
  */
-export { jsRelu, type RowKernel, rows, wasmRelu } from './kernels.js';
+export {
+  gatherBytes,
+  jsGatherBytes,
+  jsRelu,
+  type RowKernel,
+  rows,
+  wasmGatherBytes,
+  wasmRelu,
+} from './kernels.js';
 export {
   absColumnSums,
   type Gemm,

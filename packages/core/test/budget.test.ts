@@ -19,9 +19,10 @@ describe('size budget', () => {
   // issue 12's flat storage and fused wasm kernels (the .wat source counts too); 3 400 until issue 8
   // moved checkParamShapes and the message helpers (describe.ts) here from nn (about 130). Issue 12's
   // absColumnSums, bias and transposition inside the wasm gemm (about 110) fit: 3 541 of 3 550.
-  // 3 600 since issue 12's wasm relu (about 40 lines with the path switch; 4 % off an epoch).
-  it('all of core/src stays under 3 600 lines', () => {
+  // 3 700 since issue 12's wasm relu and gatherBytes (about 100 lines with their JS references
+  // and path switches; together about 9 % off an epoch and 20 % off the evaluation).
+  it('all of core/src stays under 3 700 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
-    expect(total).toBeLessThanOrEqual(3600);
+    expect(total).toBeLessThanOrEqual(3700);
   });
 });

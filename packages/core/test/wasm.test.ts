@@ -3,7 +3,14 @@ import { fc, test } from '@fast-check/vitest';
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
-import { jsRelu, relu, wasmRelu } from '../src/kernels.js';
+import {
+  gatherBytes,
+  jsGatherBytes,
+  jsRelu,
+  relu,
+  wasmGatherBytes,
+  wasmRelu,
+} from '../src/kernels.js';
 import {
   jsAbsColumnSums,
   jsGemm,
@@ -183,5 +190,37 @@ describe.runIf(wasmGemm !== undefined)('wasm relu', () => {
 
   it('is the relu kernel on the wasm path', () => {
     expect(relu).toBe(kernelPath === 'wasm' ? wasmRelu : jsRelu);
+  });
+});
+
+describe.runIf(wasmGemm !== undefined)('wasm gatherBytes', () => {
+  const table = Float64Array.from({ length: 256 }, (_, p) => (p === 7 ? -0 : p / 255));
+  const cases = fc
+    .tuple(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(20))
+    .chain(([bytes, width]) =>
+      fc.tuple(
+        fc.constant(bytes),
+        fc.constant(Math.min(width, bytes.length)),
+        fc.array(fc.nat(bytes.length - Math.min(width, bytes.length)), { maxLength: 12 }),
+      ),
+    );
+
+  test.prop([cases], { numRuns: 200 })(
+    'gives the JS loop’s matrix: row r is table[bytes[starts[r] + j]]; the bytes stay as they were',
+    ([bytes, width, starts]) => {
+      const copy = bytes.slice();
+      const got = wasmGatherBytes(bytes, starts, width, table);
+      expect(bytes).toEqual(copy);
+      expect([got.rows, got.columns]).toEqual([starts.length, width]);
+      expect(exact(got)).toBe(exact(jsGatherBytes(bytes, starts, width, table)));
+      const naive = starts.flatMap((s) =>
+        Array.from(bytes.subarray(s, s + width), (p) => table[p]!),
+      );
+      expect(exact(got)).toBe(naive.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(','));
+    },
+  );
+
+  it('is the gatherBytes kernel on the wasm path', () => {
+    expect(gatherBytes).toBe(kernelPath === 'wasm' ? wasmGatherBytes : jsGatherBytes);
   });
 });

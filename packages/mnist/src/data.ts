@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Matrix } from '@difftape/core';
-import { wrapFlat } from '@difftape/core/kernels';
+import { gatherBytes } from '@difftape/core/kernels';
 import { parseSha256Sums, verifySha256 } from './checksum.js';
 import { DataError } from './data-error.js';
 import { MAX_IDX_BYTES, parseIdxGz } from './idx.js';
@@ -138,18 +138,11 @@ export const loadIdxDir = (
 /** p / 255 for every byte p, so a gather is one table read per pixel and exactly p / 255. */
 const SCALE = Float64Array.from({ length: 256 }, (_, p) => p / 255);
 
-/**
- * out[at + j] = images[from + j] / 255 for j < count: the one pixel conversion, shared by training
- * batches and evaluation chunks, so both see the same bits.
- */
-export const gatherPixels = (
-  images: Uint8Array,
-  from: number,
-  count: number,
-  out: Float64Array,
-  at: number,
-): void => {
-  for (let j = 0; j < count; j++) out[at + j] = SCALE[images[from + j]!]!;
+/** The images at `indices` (not checked) as a matrix of p / 255, one row per image. */
+export const gatherImages = (ds: Dataset, indices: ArrayLike<number>): Matrix => {
+  const size = ds.rows * ds.cols;
+  const starts = Int32Array.from(indices, (k) => k * size);
+  return gatherBytes(ds.images, starts, size, SCALE);
 };
 
 const checkIndices = (ds: Dataset, indices: ArrayLike<number>, fn: string): void => {
@@ -166,12 +159,7 @@ const checkIndices = (ds: Dataset, indices: ArrayLike<number>, fn: string): void
 /** The images at `indices` as an indices.length × (rows·cols) float64 matrix, pixels scaled to [0, 1]. */
 export const gatherBatch = (ds: Dataset, indices: ArrayLike<number>): Matrix => {
   checkIndices(ds, indices, 'gatherBatch');
-  const size = ds.rows * ds.cols;
-  // one flat buffer written in order: no row views to make (about a quarter of the time here)
-  const flat = new Float64Array(indices.length * size);
-  for (let i = 0; i < indices.length; i++)
-    gatherPixels(ds.images, indices[i]! * size, size, flat, i * size);
-  return wrapFlat(indices.length, size, flat);
+  return gatherImages(ds, indices);
 };
 
 /** The labels at `indices`. */

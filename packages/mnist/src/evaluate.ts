@@ -1,7 +1,7 @@
 import { logSumExp, rawOf } from '@difftape/core';
-import { storageOf, wrapFlat } from '@difftape/core/kernels';
+import { storageOf } from '@difftape/core/kernels';
 import { argmaxRows, type Layer, oneVsRestMetrics, type Params, top1Accuracy } from '@difftape/nn';
-import { CLASSES, type Dataset, gatherPixels } from './data.js';
+import { CLASSES, type Dataset, gatherImages } from './data.js';
 import type { SplitMetrics } from './run/metrics.js';
 
 /**
@@ -39,22 +39,21 @@ export const chunkResults = (ds: Dataset): ChunkResults => ({
 export type ChunkEvaluator = (params: Params, ds: Dataset, c: number, out: ChunkResults) => void;
 
 /**
- * A chunk evaluator of `model` with one reused input buffer (a chunk's input is dead once its
- * results are written, so no chunk sees another's pixels). The numbers are those of
- * `softmaxCrossEntropy`, `argmaxRows` and `softmax` on the logits, from one logSumExp per row.
+ * A chunk evaluator of `model`. The numbers are those of `softmaxCrossEntropy`, `argmaxRows` and
+ * `softmax` on the logits, from one logSumExp per row.
  */
-export const chunkEvaluator = (model: Layer): ChunkEvaluator => {
-  let buffer = new Float64Array(0);
-  return (params, ds, c, out) => {
-    const size = ds.rows * ds.cols;
+export const chunkEvaluator =
+  (model: Layer): ChunkEvaluator =>
+  (params, ds, c, out) => {
     const start = c * CHUNK;
     const rows = Math.min(CHUNK, ds.count - start);
     if (!(Number.isInteger(c) && rows > 0))
       throw new RangeError(`evaluate: chunk ${c} is outside the ${ds.count} rows`);
-    if (buffer.length < rows * size) buffer = new Float64Array(rows * size);
-    const pixels = buffer.subarray(0, rows * size);
-    gatherPixels(ds.images, start * size, pixels.length, pixels, 0);
-    const logits = rawOf(model.apply(params, wrapFlat(rows, size, pixels)));
+    const pixels = gatherImages(
+      ds,
+      Int32Array.from({ length: rows }, (_, i) => start + i),
+    );
+    const logits = rawOf(model.apply(params, pixels));
     const xs = storageOf(logits);
     const lse = storageOf(rawOf(logSumExp(logits)));
     const n = logits.columns;
@@ -76,7 +75,6 @@ export const chunkEvaluator = (model: Layer): ChunkEvaluator => {
     out.predictions.set(predicted, start);
     out.losses[c] = total / rows;
   };
-};
 
 /** The metrics of `ds` from its chunk results: the mean loss summed chunk by chunk, in order. */
 export const finishEvaluation = (

@@ -32,6 +32,7 @@ interface GemmExports {
   ) => void;
   readonly transpose: (src: number, rows: number, cols: number, dst: number) => void;
   readonly relu: (src: number, n: number, dst: number) => void;
+  readonly lookupBytes: (src: number, n: number, table: number, dst: number) => void;
   readonly absColumnSums: (b: number, k: number, n: number, sums: number) => void;
 }
 
@@ -60,7 +61,7 @@ const isMemory = (x: unknown): x is Memory =>
 
 const isGemmExports = (x: object): x is GemmExports =>
   isMemory(Reflect.get(x, 'memory')) &&
-  ['gemm', 'transpose', 'absColumnSums', 'relu'].every(
+  ['gemm', 'transpose', 'absColumnSums', 'relu', 'lookupBytes'].every(
     (f) => typeof Reflect.get(x, f) === 'function',
   );
 
@@ -149,4 +150,28 @@ export const wasmRelu = (src: Float64Array): Float64Array => {
   heap.set(src, 0);
   wasm.relu(0, src.length, 0);
   return heap.slice(0, src.length);
+};
+
+/**
+ * table[bytes[s + j]] for each start s in `starts` and j < width, the runs back to back, as a
+ * fresh array: the runs are copied in as bytes and widened in wasm, where a JS loop over the
+ * float64 output costs several times as much.
+ */
+export const wasmLookupBytes = (
+  bytes: Uint8Array,
+  starts: ArrayLike<number>,
+  width: number,
+  table: Float64Array,
+): Float64Array => {
+  if (wasm === undefined) throw new Error('wasmLookupBytes: WebAssembly SIMD is not available');
+  const n = starts.length * width;
+  const src = 8 * table.length;
+  const dst = align(src + n);
+  const heap = heapOf(wasm, dst + 8 * n);
+  heap.set(table, 0);
+  const heapBytes = new Uint8Array(heap.buffer);
+  for (let r = 0; r < starts.length; r++)
+    heapBytes.set(bytes.subarray(starts[r]!, starts[r]! + width), src + r * width);
+  wasm.lookupBytes(src, n, 0, dst);
+  return heap.slice(dst / 8, dst / 8 + n);
 };

@@ -91,6 +91,19 @@
         (f64.store (i32.add (local.get $dst) (local.get $j))
           (f64.max (f64.load (i32.add (local.get $src) (local.get $j))) (f64.const 0))))))
 
+  ;; dst[i] = table[src[i]] for the n bytes at src: bytes (pixels) to f64 through a 256-entry table
+  (func (export "lookupBytes") (param $src i32) (param $n i32) (param $table i32) (param $dst i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (local.get $n)))
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f64.store (local.get $dst)
+          (f64.load (i32.add (local.get $table) (i32.shl (i32.load8_u (local.get $src)) (i32.const 3)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 1)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $bytes))))
+
     ;; dst (cols x rows f64) = the transpose of src (rows x cols f64), both row-major
   (func (export "transpose") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
     (local $r i32) (local $to i32) (local $end i32)
