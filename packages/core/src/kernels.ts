@@ -1,6 +1,6 @@
 import { kernelPath } from './matmul.js';
 import { allocFlat, type Matrix, shapeString, storageOf, wrapFlat } from './matrix.js';
-import { wasmLookupBytes, wasmRelu as wasmReluStorage } from './wasm/gemm.js';
+import { wasmLookupBytes, wasmReluFlat } from './wasm/gemm.js';
 
 /**
  * Raw float64 kernels over the matrices' flat row-major storage (matrix.ts). Each returns a fresh
@@ -43,7 +43,7 @@ export const jsRelu = (x: Matrix): Matrix => {
 
 /** The same by wasm f64x2.max, with the same NaN and −0 rules (`pnpm bench`: 2 to 5 times the JS loop's speed). */
 export const wasmRelu = (x: Matrix): Matrix =>
-  wrapFlat(x.rows, x.columns, wasmReluStorage(storageOf(x)));
+  wrapFlat(x.rows, x.columns, wasmReluFlat(storageOf(x)));
 
 /** relu on the kernel path in use (matmul.ts's `kernelPath`): the hottest elementwise op. */
 export const relu = kernelPath === 'wasm' ? wasmRelu : jsRelu;

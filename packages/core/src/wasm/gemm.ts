@@ -144,8 +144,8 @@ export const wasmAbsColumnSums = (w: Float64Array, k: number, n: number): Float6
 };
 
 /** max(x, 0) for every entry of `src` (Math.max's NaN and −0 rules), as a fresh array: in place in wasm memory. */
-export const wasmRelu = (src: Float64Array): Float64Array => {
-  if (wasm === undefined) throw new Error('wasmRelu: WebAssembly SIMD is not available');
+export const wasmReluFlat = (src: Float64Array): Float64Array => {
+  if (wasm === undefined) throw new Error('wasmReluFlat: WebAssembly SIMD is not available');
   const heap = heapOf(wasm, 8 * src.length);
   heap.set(src, 0);
   wasm.relu(0, src.length, 0);
