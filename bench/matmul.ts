@@ -1,7 +1,7 @@
 /**
  * Matrix-multiply kernels of @difftape/core, wasm SIMD and JS, against ml-matrix's `mmul`, at the
  * shapes of the report's 784-100-100-10 MLP with batch 50 (and an evaluation chunk of 1000); then
- * relu, wasm against JS, on the hidden layers' outputs.
+ * the elementwise kernels with a wasm twin (relu, the optimiser's addScaledInto), wasm against JS.
  * Run: `npx -y pnpm@12.21.0 bench` (a table) or `npx -y pnpm@12.21.0 bench --json`.
  */
 import { pathToFileURL } from 'node:url';
@@ -9,9 +9,12 @@ import type { Matrix } from '@difftape/core';
 import {
   alloc,
   type Gemm,
+  jsAddScaledInto,
   jsGemm,
   jsRelu,
   rowsOf,
+  storageOf,
+  wasmAddScaledInto,
   wasmGemm,
   wasmRelu,
 } from '@difftape/core/kernels';
@@ -199,20 +202,40 @@ const matmulTable = (results: readonly MatmulResult[]): string => {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
-/** One relu result: median µs per call of each kernel on a hidden layer's output (half negative). */
-interface ReluResult {
+/** One elementwise result: median µs per call of each kernel at one shape. */
+interface ElementwiseResult {
+  readonly kernel: 'relu' | 'addScaledInto';
   readonly shape: string;
   readonly jsMicros: number;
   /** Absent where this runtime has no wasm SIMD. */
   readonly wasmMicros?: number;
 }
 
-/** relu's JS loop against its wasm kernel, interleaved, at the batch's and an eval chunk's size. */
-export const benchRelu = (options: CompareOptions = {}): ReluResult[] =>
-  [50, 1000].map((rows) => {
-    const x = randomMatrix(uniform(rows), rows, 100);
-    const contenders = [{ name: 'js', run: () => jsRelu(x) }];
-    if (wasmGemm) contenders.push({ name: 'wasm', run: () => wasmRelu(x) });
+/**
+ * The JS loops against their wasm kernels, interleaved: relu on a hidden layer's output (half
+ * negative) at the batch's and an eval chunk's size, and the optimiser's p + u·s written into u
+ * at W1's and W2's size. addScaledInto writes into its array, so each call works on the same one.
+ */
+export const benchElementwise = (options: CompareOptions = {}): ElementwiseResult[] => {
+  const cases = [
+    ...[50, 1000].map((rows) => {
+      const x = randomMatrix(uniform(rows), rows, 100);
+      return { kernel: 'relu' as const, rows, js: () => jsRelu(x), wasm: () => wasmRelu(x) };
+    }),
+    ...[784, 100].map((rows) => {
+      const p = storageOf(randomMatrix(uniform(rows), rows, 100));
+      const u = storageOf(randomMatrix(uniform(rows + 1), rows, 100)).slice();
+      return {
+        kernel: 'addScaledInto' as const,
+        rows,
+        js: () => jsAddScaledInto(u, p, 1 - 1e-9),
+        wasm: () => wasmAddScaledInto(u, p, 1 - 1e-9),
+      };
+    }),
+  ];
+  return cases.map(({ kernel, rows, js, wasm }) => {
+    const contenders = [{ name: 'js', run: js }];
+    if (wasmGemm) contenders.push({ name: 'wasm', run: wasm });
     const results = compareInterleaved(contenders, options);
     const micros = (name: string) => {
       const ms = results.find((t) => t.name === name)?.medianMs;
@@ -220,31 +243,35 @@ export const benchRelu = (options: CompareOptions = {}): ReluResult[] =>
     };
     const wasmMicros = micros('wasm');
     return {
+      kernel,
       shape: `${rows}x100`,
       jsMicros: micros('js')!,
       ...(wasmMicros !== undefined && { wasmMicros }),
     };
   });
+};
 
 const main = (): void => {
   const json = process.argv.includes('--json');
   const options: CompareOptions = { warmupMs: 500, budgetMs: 4000, minRounds: 15 };
   const matmul = benchMatmul(options);
-  const relu = benchRelu(options);
+  const elementwise = benchElementwise(options);
   if (json) {
-    console.log(JSON.stringify({ node: process.version, matmul, relu }, null, 2));
+    console.log(JSON.stringify({ node: process.version, matmul, elementwise }, null, 2));
     return;
   }
   console.log(`matmul, median ms per call (node ${process.version}); GFLOP/s = 2·m·k·n / time`);
   console.log(matmulTable(matmul));
-  console.log('\nrelu, median µs per call');
-  for (const r of relu) {
+  console.log('\nelementwise kernels, median µs per call');
+  for (const r of elementwise) {
     const wasm = r.wasmMicros;
     const ratio =
       wasm === undefined
         ? ''
         : `  wasm ${wasm.toFixed(1)}  js/wasm ${(r.jsMicros / wasm).toFixed(1)}x`;
-    console.log(`${r.shape.padEnd(9)}  js ${r.jsMicros.toFixed(1)}${ratio}`);
+    console.log(
+      `${r.kernel.padEnd(13)}  ${r.shape.padEnd(9)}  js ${r.jsMicros.toFixed(1)}${ratio}`,
+    );
   }
 };
 

@@ -1,13 +1,17 @@
 /**
  * @difftape/core/kernels: the raw float64 kernels under the ops (no tape, fresh results, inputs
- * never written; `rows` fills the row it is given), for benchmarks and code that wants no tracing.
+ * never written; `rows` fills the row it is given, `addScaledInto` the array it is given), for
+ * benchmarks and code that wants no tracing.
  */
 export {
+  addScaledInto,
   gatherBytes,
+  jsAddScaledInto,
   jsGatherBytes,
   jsRelu,
   type RowKernel,
   rows,
+  wasmAddScaledInto,
   wasmGatherBytes,
   wasmRelu,
 } from './kernels.js';

@@ -20,9 +20,11 @@ describe('size budget', () => {
   // moved checkParamShapes and the message helpers (describe.ts) here from nn (about 130). Issue 12's
   // absColumnSums, bias and transposition inside the wasm gemm (about 110) fit: 3 541 of 3 550.
   // 3 700 since issue 12's wasm relu and gatherBytes (about 100 lines with their JS references
-  // and path switches; together about 9 % off an epoch and 20 % off the evaluation).
-  it('all of core/src stays under 3 700 lines', () => {
+  // and path switches; together about 9 % off an epoch and 20 % off the evaluation). 3 750 since
+  // issue 12's wasm addScaledInto (about 50 lines with its JS reference: the optimiser's W1 update
+  // 104 → 67 µs in pnpm bench).
+  it('all of core/src stays under 3 750 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
-    expect(total).toBeLessThanOrEqual(3700);
+    expect(total).toBeLessThanOrEqual(3750);
   });
 });

@@ -4,10 +4,13 @@ import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { assemble, modulePath, moduleSource } from '../scripts/build-wasm.js';
 import {
+  addScaledInto,
   gatherBytes,
+  jsAddScaledInto,
   jsGatherBytes,
   jsRelu,
   relu,
+  wasmAddScaledInto,
   wasmGatherBytes,
   wasmRelu,
 } from '../src/kernels.js';
@@ -222,5 +225,44 @@ describe.runIf(wasmGemm !== undefined)('wasm gatherBytes', () => {
 
   it('is the gatherBytes kernel on the wasm path', () => {
     expect(gatherBytes).toBe(kernelPath === 'wasm' ? wasmGatherBytes : jsGatherBytes);
+  });
+});
+
+describe.runIf(wasmGemm !== undefined)('wasm addScaledInto', () => {
+  const flat = (xs: Float64Array): string =>
+    Array.from(xs, (x) => (Object.is(x, -0) ? '-0' : String(x))).join(',');
+  const cases = fc
+    .nat(300)
+    .chain((n) =>
+      fc.tuple(
+        fc.array(entry(true), { minLength: n, maxLength: n }),
+        fc.array(entry(true), { minLength: n, maxLength: n }),
+        entry(true),
+      ),
+    );
+
+  test.prop([cases], { numRuns: 200 })(
+    'writes p + d·s into d, bit-identical to the JS loop and to the naive sum, p untouched',
+    ([p, d, s]) => {
+      const ps = Float64Array.from(p);
+      const viaWasm = Float64Array.from(d);
+      const viaJs = Float64Array.from(d);
+      wasmAddScaledInto(viaWasm, ps, s);
+      jsAddScaledInto(viaJs, ps, s);
+      expect(flat(ps)).toBe(flat(Float64Array.from(p)));
+      expect(flat(viaWasm)).toBe(flat(viaJs));
+      expect(flat(viaWasm)).toBe(flat(Float64Array.from(d, (x, j) => p[j]! + x * s)));
+    },
+  );
+
+  it('rejects arrays of different lengths, naming the kernel and both lengths', () => {
+    for (const kernel of [jsAddScaledInto, wasmAddScaledInto])
+      expect(() => kernel(new Float64Array(3), new Float64Array(4), 1)).toThrow(
+        /^addScaledInto: d has 3 entries but p has 4$/,
+      );
+  });
+
+  it('is the addScaledInto kernel on the wasm path', () => {
+    expect(addScaledInto).toBe(kernelPath === 'wasm' ? wasmAddScaledInto : jsAddScaledInto);
   });
 });

@@ -33,6 +33,7 @@ interface GemmExports {
   readonly transpose: (src: number, rows: number, cols: number, dst: number) => void;
   readonly relu: (src: number, n: number, dst: number) => void;
   readonly lookupBytes: (src: number, n: number, table: number, dst: number) => void;
+  readonly addScaled: (p: number, d: number, n: number, s: number) => void;
   readonly absColumnSums: (b: number, k: number, n: number, sums: number) => void;
 }
 
@@ -61,7 +62,7 @@ const isMemory = (x: unknown): x is Memory =>
 
 const isGemmExports = (x: object): x is GemmExports =>
   isMemory(Reflect.get(x, 'memory')) &&
-  ['gemm', 'transpose', 'absColumnSums', 'relu', 'lookupBytes'].every(
+  ['gemm', 'transpose', 'absColumnSums', 'relu', 'lookupBytes', 'addScaled'].every(
     (f) => typeof Reflect.get(x, f) === 'function',
   );
 
@@ -174,4 +175,15 @@ export const wasmLookupBytes = (
     heapBytes.set(bytes.subarray(starts[r]!, starts[r]! + width), src + r * width);
   wasm.lookupBytes(src, n, 0, dst);
   return heap.slice(dst / 8, dst / 8 + n);
+};
+
+/** d[j] ← p[j] + d[j]·s for every j (d and p of one length), in wasm memory, then back into d. */
+export const wasmAddScaledFlat = (d: Float64Array, p: Float64Array, s: number): void => {
+  if (wasm === undefined) throw new Error('wasmAddScaledFlat: WebAssembly SIMD is not available');
+  const dAt = align(8 * p.length);
+  const heap = heapOf(wasm, dAt + 8 * d.length);
+  heap.set(p, 0);
+  heap.set(d, dAt / 8);
+  wasm.addScaled(0, dAt, d.length, s);
+  d.set(heap.subarray(dAt / 8, dAt / 8 + d.length));
 };

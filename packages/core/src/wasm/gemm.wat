@@ -91,6 +91,26 @@
         (f64.store (i32.add (local.get $dst) (local.get $j))
           (f64.max (f64.load (i32.add (local.get $src) (local.get $j))) (f64.const 0))))))
 
+  ;; d[j] = p[j] + d[j]·s for the n f64 at p and d: an optimiser's update written into its own step
+  (func (export "addScaled") (param $p i32) (param $d i32) (param $n i32) (param $s f64)
+    (local $j i32) (local $end2 i32) (local $end i32) (local $sv v128)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end2)))
+        (v128.store (i32.add (local.get $d) (local.get $j))
+          (f64x2.add (v128.load (i32.add (local.get $p) (local.get $j)))
+            (f64x2.mul (v128.load (i32.add (local.get $d) (local.get $j))) (local.get $sv))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $j) (local.get $end))
+      (then
+        (f64.store (i32.add (local.get $d) (local.get $j))
+          (f64.add (f64.load (i32.add (local.get $p) (local.get $j)))
+            (f64.mul (f64.load (i32.add (local.get $d) (local.get $j))) (local.get $s)))))))
+
   ;; dst[i] = table[src[i]] for the n bytes at src: bytes (pixels) to f64 through a 256-entry table
   (func (export "lookupBytes") (param $src i32) (param $n i32) (param $table i32) (param $dst i32)
     (local $end i32)

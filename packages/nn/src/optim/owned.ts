@@ -1,5 +1,5 @@
 import { add, type Matrix, mul } from '@difftape/core';
-import { flatOf, rows } from '@difftape/core/kernels';
+import { addScaledInto, flatOf, rows } from '@difftape/core/kernels';
 import type { GradientTransformation } from './base.js';
 
 /**
@@ -76,7 +76,8 @@ export const scaleOwned = (m: Matrix, s: number): Matrix => {
 
 /**
  * p + u (core's `add` expression, u's factor applied first): into u when u is owned and shaped like
- * p, else fresh. The result becomes a parameter, so it is not owned afterwards.
+ * p (core's addScaledInto: p + u·s, one pass), else fresh. The result becomes a parameter, so it
+ * is not owned afterwards.
  */
 export const addIntoOwned = (p: Matrix, u: Matrix): Matrix => {
   const s = scope?.get(u);
@@ -86,15 +87,7 @@ export const addIntoOwned = (p: Matrix, u: Matrix): Matrix => {
     if (s !== undefined) settle(u, s);
     return add(p, u);
   }
-  const n4 = d.length - (d.length % 4);
-  let j = 0;
-  for (; j < n4; j += 4) {
-    d[j] = ps[j]! + d[j]! * s;
-    d[j + 1] = ps[j + 1]! + d[j + 1]! * s;
-    d[j + 2] = ps[j + 2]! + d[j + 2]! * s;
-    d[j + 3] = ps[j + 3]! + d[j + 3]! * s;
-  }
-  for (; j < d.length; j++) d[j] = ps[j]! + d[j]! * s;
+  addScaledInto(d, ps, s);
   scope?.delete(u);
   return u;
 };
