@@ -5,6 +5,7 @@
  */
 export {
   addScaledInto,
+  firstNonFinite,
   gatherBytes,
   jsAddScaledInto,
   jsGatherBytes,

@@ -103,3 +103,28 @@ describe('flat storage', () => {
     if (a.rows === b.rows) same((x, y) => matmulTN(x, y));
   });
 });
+
+describe('firstNonFinite', () => {
+  /** Mostly finite entries (the probe's case), some NaN and ±Infinity, any length mod 4. */
+  const sparseSpecials = fc
+    .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }))
+    .chain(([r, c]) =>
+      fc
+        .array(
+          fc.oneof(
+            { weight: 12, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(Infinity, -Infinity, Number.NaN) },
+          ),
+          { minLength: r * c, maxLength: r * c },
+        )
+        .map((flat) => fromFlat(r, c, flat)),
+    );
+
+  test.prop([sparseSpecials])('finds the first NaN or ±Infinity in row-major order', (m) => {
+    const flat = m.to1DArray();
+    const at = flat.findIndex((x) => !Number.isFinite(x));
+    expect(k.firstNonFinite(m)).toEqual(
+      at < 0 ? undefined : [Math.floor(at / m.columns), at % m.columns],
+    );
+  });
+});
