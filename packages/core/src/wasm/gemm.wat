@@ -147,7 +147,7 @@
     (param $b i32) (param $out i32) (param $mask i32) (param $idx i32) (param $coef i32)
     (param $bias i32)
     (local $i i32) (local $p i32) (local $x i32) (local $s f64) (local $count i32)
-    (local $o i32) (local $q i32) (local $count4 i32) (local $j i32)
+    (local $o i32) (local $q i32) (local $count4 i32) (local $j i32) (local $limit i32)
     (local $rowBytes i32) (local $end4 i32) (local $end2 i32) (local $bp i32)
     (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
@@ -162,23 +162,47 @@
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
         ;; zero out row i just before it is summed into, while it is in cache
         (memory.fill (local.get $o) (i32.const 0) (local.get $rowBytes))
-        ;; compress row i of X, branch-free: MNIST's zeros follow no pattern a predictor learns
+        ;; compress row i of X: entry by entry branch-free, as single zeros follow no pattern a predictor learns
         (local.set $count (i32.const 0))
         (local.set $p (i32.const 0))
         (local.set $bp (local.get $b))  ;; the address of row p of B
         (local.set $x (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
+        ;; a contiguous row (acs = 8) goes eight entries at a time, and eight zeros whose rows of B are
+        ;; all finite are passed over in one test: MNIST's zeros come in runs (borders, blank rows)
         (block $gatherDone
           (loop $gather
             (br_if $gatherDone (i32.ge_u (local.get $p) (local.get $k)))
-            (local.set $s (f64.load (local.get $x)))  ;; written to slot $count, kept if $count advances
-            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2))) (local.get $bp))
-            (f64.store (i32.add (local.get $coef) (i32.shl (local.get $count) (i32.const 3))) (local.get $s))
-            (local.set $count (i32.add (local.get $count)
-              (i32.or (f64.ne (local.get $s) (f64.const 0))
-                      (i32.eqz (i32.load8_u (i32.add (local.get $mask) (local.get $p)))))))
-            (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
-            (local.set $x (i32.add (local.get $x) (local.get $acs)))
-            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $limit (local.get $k))
+            (if (i32.and (i32.eq (local.get $acs) (i32.const 8))
+                         (i32.le_u (i32.add (local.get $p) (i32.const 8)) (local.get $k)))
+              (then
+                (if (i32.and
+                      (i64.eq (i64.load (i32.add (local.get $mask) (local.get $p))) (i64.const 0x0101010101010101))
+                      (i32.eqz (v128.any_true
+                        (v128.or
+                          (v128.or (f64x2.ne (v128.load (local.get $x)) (v128.const f64x2 0 0))
+                                   (f64x2.ne (v128.load offset=16 (local.get $x)) (v128.const f64x2 0 0)))
+                          (v128.or (f64x2.ne (v128.load offset=32 (local.get $x)) (v128.const f64x2 0 0))
+                                   (f64x2.ne (v128.load offset=48 (local.get $x)) (v128.const f64x2 0 0)))))))
+                  (then
+                    (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $rowBytes) (i32.const 3))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 64)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                    (br $gather)))
+                (local.set $limit (i32.add (local.get $p) (i32.const 8)))))
+            (block $entriesDone
+              (loop $entries
+                (br_if $entriesDone (i32.ge_u (local.get $p) (local.get $limit)))
+                (local.set $s (f64.load (local.get $x)))  ;; written to slot $count, kept if $count advances
+                (i32.store (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2))) (local.get $bp))
+                (f64.store (i32.add (local.get $coef) (i32.shl (local.get $count) (i32.const 3))) (local.get $s))
+                (local.set $count (i32.add (local.get $count)
+                  (i32.or (f64.ne (local.get $s) (f64.const 0))
+                          (i32.eqz (i32.load8_u (i32.add (local.get $mask) (local.get $p)))))))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+                (local.set $x (i32.add (local.get $x) (local.get $acs)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $entries)))
             (br $gather)))
         ;; four terms at a time
         (local.set $count4 (i32.and (local.get $count) (i32.const -4)))
