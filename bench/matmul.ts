@@ -18,6 +18,7 @@ import {
   wasmGemm,
   wasmRelu,
 } from '@difftape/core/kernels';
+import { gatherBatch, loadIdxDir } from '@difftape/mnist';
 import { type CompareOptions, compareInterleaved } from './timing.js';
 
 /** A seeded uniform [0, 1) generator (mulberry32), so every run times the same inputs. */
@@ -74,6 +75,13 @@ const matmulCases = (seed: number): MatmulCase[] => {
   const xEval = randomMatrix(rand, 1000, 784, 0.8);
   const xMnistT = xMnist.transpose();
   const w1T = w1.transpose();
+  // MNIST's own pixels: their zeros come in runs (borders, blank rows), which the gemm skips 8 at a time
+  const { train } = loadIdxDir();
+  const pixels = (count: number) =>
+    gatherBatch(
+      train,
+      Int32Array.from({ length: count }, (_, i) => i),
+    );
   return [
     nn('forward, dense x', xDense, w1),
     nn('forward, x 80% zeros', xMnist, w1),
@@ -98,6 +106,8 @@ const matmulCases = (seed: number): MatmulCase[] => {
     nn('layer 2, h 50% zeros', h1, w2),
     nn('layer 3, h 50% zeros', h1, w3),
     nn('eval chunk, x 80% zeros', xEval, w1),
+    nn('forward, MNIST train[0..49]', pixels(50), w1),
+    nn('eval chunk, MNIST train[0..999]', pixels(1000), w1),
   ];
 };
 

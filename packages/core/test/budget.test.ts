@@ -23,7 +23,7 @@ describe('size budget', () => {
   // and path switches; together about 9 % off an epoch and 20 % off the evaluation). 3 750 since
   // issue 12's wasm addScaledInto (about 50 lines with its JS reference: the optimiser's W1 update
   // 104 → 67 µs in pnpm bench). 3 800 since issue 12's run-skipping gemm compression (about 20
-  // lines of .wat: layer 1 on MNIST rows 1.12–1.17× as fast) and the four-sum firstNonFinite
+  // lines of .wat: layer 1 on MNIST rows 1.12–1.19× as fast) and the four-sum firstNonFinite
   // probe (about 15: twice as fast, and mnist's per-step check runs it on every parameter).
   it('all of core/src stays under 3 800 lines', () => {
     const total = files(src).reduce((n, f) => n + lines(f), 0);
